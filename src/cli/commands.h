@@ -1,0 +1,8 @@
+/* The `hecate` subcommands.  Each returns a process exit status (0 success,
+ * 1 runtime failure, 2 usage error) and handles its own --help. */
+#ifndef HECATE_CLI_COMMANDS_H
+#define HECATE_CLI_COMMANDS_H
+
+int hec_cmd_cpu(int argc, char **argv);
+
+#endif

@@ -1,0 +1,49 @@
+/* `hecate`: the command-line front end.  One subcommand per file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "hecate/hecate.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{"cpu", hec_cmd_cpu, "print the detected SIMD features and the kernel in use"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: hecate [--help | --version] COMMAND [ARGS]\n\n"
+	        "Homomorphic encryption (CKKS, BFV) and private image classification.\n\n"
+	        "commands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  %-16s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n`hecate COMMAND --help` describes a command.\n"
+	             "Environment: HECATE_KERNEL=portable|avx2|avx512 forces an arithmetic kernel.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("hecate %s\n", HECATE_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "hecate: unknown command '%s'; run `hecate --help` for the list\n", argv[1]);
+	return 2;
+}
