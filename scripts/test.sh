@@ -1,0 +1,27 @@
+#!/bin/sh
+# Install what is missing, build, and run every test twice: a release build
+# (gcc) and a debug build with AddressSanitizer + UndefinedBehaviorSanitizer
+# (clang), both with -Werror; then install the library and build the
+# examples against the installed copy.
+set -eu
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+jobs=$(nproc 2>/dev/null || echo 2)
+run_suite() {
+	dir=$1
+	shift
+	echo "== $dir: $*" >&2
+	rm -rf "$dir"
+	meson setup "$dir" --werror "$@" >/dev/null
+	ninja -C "$dir" >/dev/null
+	meson test -C "$dir" --print-errorlogs --num-processes "$jobs"
+}
+
+CC=gcc run_suite build-test-release -Dbuildtype=release
+CC=clang run_suite build-test-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+
+if [ -x scripts/test-examples.sh ]; then
+	scripts/test-examples.sh build-test-release
+fi
+echo "test.sh: all tests passed" >&2

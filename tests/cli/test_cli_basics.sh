@@ -1,0 +1,60 @@
+#!/bin/sh
+# hecate / hecate-bench basics: --help, --version, cpu, kernel forcing,
+# usage errors.  Usage: test_cli_basics.sh HECATE HECATE_BENCH
+set -u
+HECATE=$1
+BENCH=$2
+fail=0 pass=0
+check() { # description, expected exit code, command...
+	desc=$1 want=$2
+	shift 2
+	out=$("$@" 2>&1)
+	got=$?
+	if [ "$got" -ne "$want" ]; then
+		echo "FAIL: $desc: exit $got, expected $want; output: $out"
+		fail=$((fail + 1))
+	else
+		pass=$((pass + 1))
+	fi
+	LAST_OUT=$out
+}
+expect_in() { # description, needle
+	case "$LAST_OUT" in
+	*"$2"*) pass=$((pass + 1)) ;;
+	*) echo "FAIL: $1: output lacks '$2': $LAST_OUT"; fail=$((fail + 1)) ;;
+	esac
+}
+
+check "hecate --help" 0 "$HECATE" --help
+expect_in "help lists cpu" "cpu"
+check "hecate --version" 0 "$HECATE" --version
+expect_in "version" "hecate 0."
+check "hecate without command" 2 "$HECATE"
+check "unknown command" 2 "$HECATE" frobnicate
+expect_in "unknown command message" "unknown command"
+check "hecate cpu --help" 0 "$HECATE" cpu --help
+check "hecate cpu" 0 "$HECATE" cpu
+expect_in "cpu selected kernel" "selected:"
+check "forced portable" 0 env HECATE_KERNEL=portable "$HECATE" cpu
+expect_in "forced portable is used" "selected:  portable"
+check "bogus kernel" 1 env HECATE_KERNEL=bogus "$HECATE" cpu
+expect_in "bogus kernel message" "not a kernel"
+for k in avx2 avx512; do
+	if "$HECATE" cpu | grep -q "$k (yes)"; then
+		check "forced $k" 0 env HECATE_KERNEL=$k "$HECATE" cpu
+		expect_in "forced $k is used" "selected:  $k"
+	else
+		check "forced $k on a CPU without it" 1 env HECATE_KERNEL=$k "$HECATE" cpu
+		expect_in "forced $k message" "does not support"
+	fi
+done
+check "bench --help" 0 "$BENCH" --help
+check "bench without family" 2 "$BENCH"
+check "bench unknown family" 2 "$BENCH" nope
+check "bench bad --n" 2 "$BENCH" --n x ntt
+check "bench ntt json" 0 "$BENCH" --json --reps 3 --n 1024 --bits 30 ntt
+expect_in "bench json fields" '"bench":"ntt.fwd","n":1024,"bits":30,"kernel":'
+expect_in "bench json median" '"median_ns":'
+
+echo "cli-basics: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
