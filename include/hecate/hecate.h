@@ -5,6 +5,7 @@
 
 #include "hecate/status.h"
 #include "hecate/ntt.h"
+#include "hecate/ring.h"
 
 #define HECATE_VERSION "0.1.0"
 

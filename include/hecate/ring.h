@@ -108,7 +108,9 @@ hec_status hec_poly_mul_rns(hec_poly *dst, const hec_poly *a, const uint64_t *c)
 /* dst = a + c (constant term in coefficient form, every slot in NTT form),
  * c[i] a residue mod prime i. */
 hec_status hec_poly_add_rns(hec_poly *dst, const hec_poly *a, const uint64_t *c);
-/* Forward / inverse NTT of every limb (OpenMP over limbs); sets p->ntt. */
+/* Forward / inverse NTT of every limb (OpenMP over limbs); sets p->ntt.
+ * A polynomial already in the requested form is left unchanged (the tag
+ * says what the data is). */
 void hec_poly_ntt_fwd(hec_poly *p);
 void hec_poly_ntt_inv(hec_poly *p);
 
@@ -135,7 +137,9 @@ uint64_t hec_ring_galois_conjugation(const hec_ring *r);
 
 typedef struct hec_ring_workspace hec_ring_workspace;
 /* Enough scratch for any operation below on this ring, for one thread at a
- * time.  Allocates. */
+ * time (the operation's own OpenMP threads share it).  Allocates
+ * max(L + 1, 2 L, L + 2 K) * n words: 2 L n = 2.4 MB at n = 2^14, L = 9,
+ * K = 3.  Wiped when freed. */
 hec_status hec_ring_workspace_new(hec_ring_workspace **out, const hec_ring *r);
 void hec_ring_workspace_free(hec_ring_workspace *w);
 
@@ -148,6 +152,8 @@ void hec_ring_workspace_free(hec_ring_workspace *w);
  * <= q_l/2 per coefficient (exact rounding of the centered representative).
  * dst may alias src. */
 hec_status hec_poly_rescale(hec_poly *dst, const hec_poly *src, hec_ring_workspace *w);
+/* (Destinations of rescale, mod_up and mod_down need enough capacity; their
+ * limbs, basis and form are set by the call.) */
 
 /* Hybrid key-switching decomposition ("ModUp", Han–Ki, CT-RSA 2020): the
  * limbs of digit j of src (Q polynomial at level l, NTT form; digits are
@@ -158,11 +164,15 @@ hec_status hec_poly_rescale(hec_poly *dst, const hec_poly *src, hec_ring_workspa
  * of digit j) / 2, where x is the centered digit value. */
 hec_status hec_poly_mod_up(hec_poly *dst_q, hec_poly *dst_p, const hec_poly *src, size_t digit,
                            size_t digit_size, hec_ring_workspace *w);
+/* (dst_q may alias src.  Both NTT and coefficient forms are accepted; the
+ * outputs take src's form.  HEC_ERR_UNSUPPORTED if K = 0.) */
 
 /* ModDown: dst (Q, level l) = round((x_q, x_p) / P) for a QP value given as
  * its Q part (level l) and P part, both NTT form.  Uses the approximate
  * conversion P -> Q: error |dst - x/P| <= K/2 + 1/2 per coefficient. */
 hec_status hec_poly_mod_down(hec_poly *dst, const hec_poly *x_q, const hec_poly *x_p, hec_ring_workspace *w);
+/* (dst may alias x_q.  Coefficient form is accepted too when x_q and x_p
+ * share it.) */
 
 /* Generic fast basis conversion (Bajard et al., SAC 2016; approximate):
  * from residues of x modulo primes from[0..nf) to residues modulo
@@ -175,15 +185,22 @@ void hec_rns_conv_free(hec_rns_conv *cv);
 void hec_rns_conv_apply(const hec_rns_conv *cv, uint64_t *const *dst, const uint64_t *const *src, uint64_t *scratch);
 /* Exact variant for centered x in (-F/2, F/2): the overflow count u is
  * computed in floating point (Halevi–Polyakov–Shoup, CT-RSA 2019) so the
- * result is exactly x mod to[j]. */
+ * result is exactly x mod to[j].  (Floating point decides the rounding:
+ * exact for |x| <= F (1/2 - nf^2 2^-52); closer to +-F/2 the result may be
+ * off by exactly +-F.) */
 void hec_rns_conv_apply_exact(const hec_rns_conv *cv, uint64_t *const *dst, const uint64_t *const *src, uint64_t *scratch);
+/* Centered variant: residues of x + e F with x the centered value in
+ * (-F/2, F/2) and |e| <= nf / 2 (each y_i taken as its centered
+ * representative), the form hybrid key switching uses.  Same arguments. */
+void hec_rns_conv_apply_centered(const hec_rns_conv *cv, uint64_t *const *dst, const uint64_t *const *src, uint64_t *scratch);
 
 /* ---------------------------------------------------------------------------
  * GMP bridge
  * ------------------------------------------------------------------------ */
 
 /* Coefficient i of p (coefficient form) as an integer in [0, M) or, if
- * centered, in (-M/2, M/2], where M is the product of p's primes. */
+ * centered, in (-M/2, M/2], where M is the product of p's primes.  (In NTT
+ * form it composes slot i's residues.)  Inputs reduced, as everywhere. */
 void hec_poly_get_mpz(mpz_t out, const hec_poly *p, size_t i, bool centered);
 /* Set coefficient i of p (coefficient form) to x mod each prime (any sign). */
 void hec_poly_set_mpz(hec_poly *p, size_t i, const mpz_t x);

@@ -1,0 +1,213 @@
+/* Fast RNS basis conversion.
+ *
+ * From residues x_i = x mod f_i (F = prod f_i, F_i = F / f_i):
+ *   y_i = [x_i F_i^-1]_{f_i},   S = sum_i y_i F_i = x + u F,  0 <= u < nf
+ * (Bajard, Eynard, Hasan, Zucca, "A full RNS variant of FV like somewhat
+ * homomorphic encryption schemes", SAC 2016).  Reducing S modulo each target
+ * t_j costs nf word products per coefficient and target, and no big
+ * integers.  Three ways of handling the overflow u:
+ *
+ *  - approximate: keep it (x + u F, 0 <= u < nf);
+ *  - centered: read each y_i as its centered representative in
+ *    (-f_i/2, f_i/2), i.e. subtract c F where c counts the y_i > f_i/2.  Then
+ *    |S| < nf F / 2, so S = x + e F with x the centered value of x and
+ *    |e| <= nf / 2 (|e| < (nf + 1) / 2 and e is an integer).  This is the
+ *    form hybrid key switching wants (ModUp, ModDown);
+ *  - exact: S / F = sum_i y_i / f_i, so v = round(sum_i y_i / f_i) in
+ *    floating point gives S - v F = x, the centered value, exactly
+ *    (Halevi, Polyakov, Shoup, "An improved RNS variant of the BFV
+ *    homomorphic encryption scheme", CT-RSA 2019, section 2.2).  Each term
+ *    y_i * (1/f_i) is in [0, 1) with absolute error below 2^-52, and the
+ *    nf-term sum adds at most nf^2 2^-53, so v is the true rounding unless
+ *    x / F is within nf^2 2^-52 of +-1/2: the result is exact for
+ *    |x| <= F (1/2 - nf^2 2^-52), and otherwise off by exactly +-F.
+ *
+ * The work is done in blocks of coefficients: a block's y_i (nf x BLOCK
+ * words) stay in L1 while every target reads them, and blocks are
+ * independent, so OpenMP splits the coefficients without changing any
+ * result. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ring_internal.h"
+
+#define BLOCK 64
+/* Products y_i [F_i]_t are below (2^61)^2 = 2^122; 64 of them plus a
+ * reduced partial sum stay below 2^128. */
+#define CHUNK 64
+
+hec_status hec_rns_conv_new(hec_rns_conv **out, size_t n, const uint64_t *from, size_t nf, const uint64_t *to,
+                            size_t nt)
+{
+	*out = NULL;
+	if (!n || !nf || !nt || !from || !to)
+		return hec_error_set(HEC_ERR_ARG, "rns_conv: n = %zu, %zu source and %zu target moduli; all must be > 0",
+		                     n, nf, nt);
+	for (size_t i = 0; i < nf + nt; i++) {
+		uint64_t m = i < nf ? from[i] : to[i - nf];
+		if (m < 2 || m >= HEC_MODULUS_MAX)
+			return hec_error_set(HEC_ERR_ARG, "rns_conv: modulus %llu is outside [2, 2^61)",
+			                     (unsigned long long)m);
+	}
+	hec_rns_conv *cv = calloc(1, sizeof *cv);
+	if (!cv)
+		return hec_error_set(HEC_ERR_NOMEM, "rns_conv: out of memory");
+	cv->n = n;
+	cv->nf = nf;
+	cv->nt = nt;
+	cv->fm = malloc((nf + nt) * sizeof *cv->fm);
+	/* One block for the word tables. */
+	size_t words = 3 * nf + nt * nf + nt * (nf + 1) + nt;
+	uint64_t *w = malloc(words * sizeof *w);
+	cv->f_inv = malloc(nf * sizeof *cv->f_inv);
+	if (!cv->fm || !w || !cv->f_inv) {
+		free(w);
+		hec_rns_conv_free(cv);
+		return hec_error_set(HEC_ERR_NOMEM, "rns_conv: out of memory");
+	}
+	cv->tm = cv->fm + nf;
+	cv->fhat_inv = w;
+	cv->fhat_inv_shoup = w + nf;
+	cv->f_half = w + 2 * nf;
+	cv->fhat_mod_t = w + 3 * nf;
+	cv->f_mult_mod_t = cv->fhat_mod_t + nt * nf;
+	cv->r64_mod_t = cv->f_mult_mod_t + nt * (nf + 1);
+	for (size_t i = 0; i < nf; i++)
+		hec_ntt_modulus_init(&cv->fm[i], from[i]);
+	for (size_t j = 0; j < nt; j++)
+		hec_ntt_modulus_init(&cv->tm[j], to[j]);
+
+	for (size_t i = 0; i < nf; i++) {
+		const hec_modulus_t *m = &cv->fm[i];
+		uint64_t fhat = 1 % m->q;
+		for (size_t k = 0; k < nf; k++)
+			if (k != i)
+				fhat = hec_ntt_mod_mul(fhat, hec_ntt_mod_reduce(from[k], m), m);
+		if (hec_ntt_mod_inv(&cv->fhat_inv[i], fhat, m->q) != HEC_OK) {
+			hec_rns_conv_free(cv);
+			return hec_error_set(HEC_ERR_ARG, "rns_conv: source modulus %llu is not coprime to the others",
+			                     (unsigned long long)m->q);
+		}
+		cv->fhat_inv_shoup[i] = hec_ntt_shoup(cv->fhat_inv[i], m->q);
+		cv->f_half[i] = m->q / 2;
+		cv->f_inv[i] = 1.0 / (double)m->q;
+	}
+	for (size_t j = 0; j < nt; j++) {
+		const hec_modulus_t *m = &cv->tm[j];
+		uint64_t fmod = 1 % m->q;
+		for (size_t i = 0; i < nf; i++) {
+			uint64_t fhat = 1 % m->q;
+			for (size_t k = 0; k < nf; k++)
+				if (k != i)
+					fhat = hec_ntt_mod_mul(fhat, hec_ntt_mod_reduce(from[k], m), m);
+			cv->fhat_mod_t[j * nf + i] = fhat;
+			fmod = hec_ntt_mod_mul(fmod, hec_ntt_mod_reduce(from[i], m), m);
+		}
+		uint64_t *mult = cv->f_mult_mod_t + j * (nf + 1);
+		mult[0] = 0;
+		for (size_t c = 1; c <= nf; c++)
+			mult[c] = hec_ntt_mod_add(mult[c - 1], fmod, m->q);
+		cv->r64_mod_t[j] = hec_ntt_mod_add(hec_ntt_mod_reduce(UINT64_MAX, m), 1 % m->q, m->q);
+	}
+	*out = cv;
+	return HEC_OK;
+}
+
+void hec_rns_conv_free(hec_rns_conv *cv)
+{
+	if (!cv)
+		return;
+	free(cv->fm);
+	free(cv->fhat_inv); /* the word block */
+	free(cv->f_inv);
+	free(cv);
+}
+
+/* One block [k0, k0 + len) of coefficients. */
+static void conv_block(const hec_rns_conv *cv, uint64_t *const *dst, const size_t *sel, size_t nsel,
+                       const uint64_t *const *src, uint64_t *scratch, enum hec_conv_mode mode, size_t k0,
+                       size_t len)
+{
+	const size_t n = cv->n, nf = cv->nf;
+	uint64_t corr[BLOCK];
+	memset(corr, 0, sizeof corr);
+
+	/* y_i = [x_i F_i^-1]_{f_i}; count the ones above f_i / 2. */
+	for (size_t i = 0; i < nf; i++) {
+		const uint64_t fi = cv->fm[i].q, w = cv->fhat_inv[i], ws = cv->fhat_inv_shoup[i];
+		const uint64_t half = cv->f_half[i];
+		const uint64_t *x = src[i] + k0;
+		uint64_t *y = scratch + i * n + k0;
+		for (size_t k = 0; k < len; k++) {
+			y[k] = hec_ntt_mod_mul_shoup(x[k], w, ws, fi);
+			corr[k] += half < y[k];
+		}
+	}
+	if (mode == HEC_CONV_EXACT) {
+		double est[BLOCK];
+		for (size_t k = 0; k < len; k++)
+			est[k] = 0;
+		for (size_t i = 0; i < nf; i++) {
+			const double fi = cv->f_inv[i];
+			const uint64_t *y = scratch + i * n + k0;
+			for (size_t k = 0; k < len; k++)
+				est[k] += (double)y[k] * fi;
+		}
+		/* est >= 0, so truncating est + 1/2 rounds to nearest. */
+		for (size_t k = 0; k < len; k++)
+			corr[k] = (uint64_t)(est[k] + 0.5);
+	}
+
+	for (size_t s = 0; s < nsel; s++) {
+		const size_t j = sel ? sel[s] : s;
+		const hec_modulus_t *m = &cv->tm[j];
+		const uint64_t *c = cv->fhat_mod_t + j * nf;
+		const uint64_t *mult = cv->f_mult_mod_t + j * (nf + 1);
+		const uint64_t r64 = cv->r64_mod_t[j];
+		uint64_t *out = dst[s] + k0;
+		for (size_t k = 0; k < len; k++) {
+			const uint64_t *y = scratch + k0 + k;
+			hec_u128 acc = 0;
+			size_t i = 0;
+			for (size_t stop = nf < CHUNK ? nf : CHUNK;; stop = (stop + CHUNK < nf ? stop + CHUNK : nf)) {
+				for (; i < stop; i++)
+					acc += (hec_u128)y[i * n] * c[i];
+				if (i == nf)
+					break;
+				acc = hec_reduce_u128_any(acc, m, r64);
+			}
+			uint64_t r = hec_reduce_u128_any(acc, m, r64);
+			if (mode != HEC_CONV_APPROX)
+				r = hec_ntt_mod_sub(r, mult[corr[k]], m->q);
+			out[k] = r;
+		}
+	}
+}
+
+void _hec_rns_conv_apply_sel(const hec_rns_conv *cv, uint64_t *const *dst, const size_t *sel, size_t nsel,
+                             const uint64_t *const *src, uint64_t *scratch, enum hec_conv_mode mode)
+{
+	const size_t n = cv->n, nblocks = (n + BLOCK - 1) / BLOCK;
+	HEC_OMP_FOR_IF(n * (cv->nf + nsel) >= HEC_OMP_MIN_WORDS)
+	for (size_t b = 0; b < nblocks; b++) {
+		size_t k0 = b * BLOCK, len = n - k0 < BLOCK ? n - k0 : BLOCK;
+		conv_block(cv, dst, sel, nsel, src, scratch, mode, k0, len);
+	}
+}
+
+void hec_rns_conv_apply(const hec_rns_conv *cv, uint64_t *const *dst, const uint64_t *const *src, uint64_t *scratch)
+{
+	_hec_rns_conv_apply_sel(cv, dst, NULL, cv->nt, src, scratch, HEC_CONV_APPROX);
+}
+
+void hec_rns_conv_apply_centered(const hec_rns_conv *cv, uint64_t *const *dst, const uint64_t *const *src,
+                                 uint64_t *scratch)
+{
+	_hec_rns_conv_apply_sel(cv, dst, NULL, cv->nt, src, scratch, HEC_CONV_CENTERED);
+}
+
+void hec_rns_conv_apply_exact(const hec_rns_conv *cv, uint64_t *const *dst, const uint64_t *const *src,
+                              uint64_t *scratch)
+{
+	_hec_rns_conv_apply_sel(cv, dst, NULL, cv->nt, src, scratch, HEC_CONV_EXACT);
+}

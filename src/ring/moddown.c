@@ -1,0 +1,65 @@
+/* ModDown for hybrid key switching: divide a Q_l P value by P and round.
+ *
+ * For x given by its residues in Q_l (x_q) and in P (x_p): the centered
+ * fast conversion (conv.c) carries [x]_P's centered value x_c to Q_l as
+ * x_c + e P with |e| <= K / 2, and x - x_c is divisible by P with
+ * (x - x_c) / P = round(x / P).  Hence
+ *   dst_i = (x_q,i - conv_i) * P^-1 mod q_i = round(x / P) - e,
+ * so |dst - x / P| <= 1/2 + K/2 (Han, Ki, CT-RSA 2020, section 3; the
+ * centered conversion halves the usual error of the unsigned one). */
+#include <string.h>
+
+#include "ring_internal.h"
+
+hec_status hec_poly_mod_down(hec_poly *dst, const hec_poly *x_q, const hec_poly *x_p, hec_ring_workspace *w)
+{
+	const hec_ring *r = x_q->ring;
+	hec_status s = _hec_ring_check_ws(r, w, "mod_down");
+	if (s != HEC_OK)
+		return s;
+	if (!r->np)
+		return hec_error_set(HEC_ERR_UNSUPPORTED, "mod_down: the ring has no special primes (K = 0)");
+	if (x_q->basis != HEC_BASIS_Q || x_p->basis != HEC_BASIS_P || x_p->ring != r || x_p->limbs != r->np ||
+	    x_q->ntt != x_p->ntt)
+		return hec_error_set(HEC_ERR_ARG, "mod_down: need a Q part and a full P part of the same ring and form");
+	const size_t limbs = x_q->limbs, K = r->np, n = r->n;
+	if (dst->ring != r || dst->cap < limbs || dst == x_p)
+		return hec_error_set(HEC_ERR_ARG, "mod_down: the destination is of another ring, aliases the P part "
+		                     "or holds %zu < %zu limbs", dst->cap, limbs);
+	const bool ntt = x_q->ntt;
+	uint64_t *pcoef = w->buf, *scratch = pcoef + K * n, *conv = scratch + K * n;
+
+	const uint64_t *in[HEC_RING_MAX_PRIMES];
+	for (size_t j = 0; j < K; j++)
+		in[j] = ntt ? pcoef + j * n : x_p->c + j * n;
+	if (ntt) {
+		HEC_OMP_FOR_IF(K * n >= HEC_OMP_MIN_WORDS / 4)
+		for (size_t j = 0; j < K; j++)
+			hec_ntt_inv(r->tab[r->nq + j], pcoef + j * n, x_p->c + j * n);
+	}
+	uint64_t *out[HEC_RING_MAX_PRIMES];
+	for (size_t i = 0; i < limbs; i++)
+		out[i] = conv + i * n;
+	/* The converter's targets are q_0..q_{L-1}; level l uses a prefix. */
+	_hec_rns_conv_apply_sel(r->p_to_q, out, NULL, limbs, in, scratch, HEC_CONV_CENTERED);
+
+	HEC_OMP_FOR_IF(limbs * n >= HEC_OMP_MIN_WORDS / 4)
+	for (size_t i = 0; i < limbs; i++) {
+		const uint64_t q = r->prime[i], pinv = r->pinv[i], pinvs = r->pinv_shoup[i];
+		const uint64_t *a = hec_poly_limb(x_q, i);
+		uint64_t *c = out[i], *d = hec_poly_limb(dst, i);
+		if (ntt) {
+			hec_ntt_fwd_lazy(r->tab[i], c, c);
+			/* a + 4q - c in (0, 5q): one Shoup product absorbs the lazy range. */
+			for (size_t k = 0; k < n; k++)
+				d[k] = hec_ntt_mod_mul_shoup(a[k] + 4 * q - c[k], pinv, pinvs, q);
+		} else {
+			for (size_t k = 0; k < n; k++)
+				d[k] = hec_ntt_mod_mul_shoup(a[k] + q - c[k], pinv, pinvs, q);
+		}
+	}
+	dst->basis = HEC_BASIS_Q;
+	dst->limbs = limbs;
+	dst->ntt = ntt;
+	return HEC_OK;
+}

@@ -1,0 +1,250 @@
+/* Polynomials: allocation, copies, element-wise arithmetic (through the
+ * SIMD-dispatched hec_ntt_vec_* kernels) and the NTT of every limb. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ring_internal.h"
+
+hec_status hec_poly_init(hec_poly *p, const hec_ring *r, hec_basis b, size_t limbs, bool ntt)
+{
+	memset(p, 0, sizeof *p);
+	if (!r || (b != HEC_BASIS_Q && b != HEC_BASIS_P))
+		return hec_error_set(HEC_ERR_ARG, "poly_init: no ring or an unknown basis");
+	if (b == HEC_BASIS_Q ? limbs < 1 || limbs > r->nq : limbs != r->np || !r->np)
+		return hec_error_set(HEC_ERR_ARG, "poly_init: %zu limbs in basis %s; the ring has L = %zu, K = %zu",
+		                     limbs, b == HEC_BASIS_Q ? "Q" : "P", r->nq, r->np);
+	p->c = aligned_alloc(64, limbs * r->n * sizeof(uint64_t));
+	if (!p->c)
+		return hec_error_set(HEC_ERR_NOMEM, "poly_init: out of memory for %zu x %zu words", limbs, r->n);
+	memset(p->c, 0, limbs * r->n * sizeof(uint64_t));
+	p->ring = r;
+	p->basis = b;
+	p->limbs = p->cap = limbs;
+	p->ntt = ntt;
+	return HEC_OK;
+}
+
+void hec_poly_clear(hec_poly *p)
+{
+	if (!p)
+		return;
+	if (p->c) {
+		explicit_bzero(p->c, p->cap * p->ring->n * sizeof(uint64_t));
+		free(p->c);
+	}
+	memset(p, 0, sizeof *p);
+}
+
+hec_status hec_poly_copy(hec_poly *dst, const hec_poly *src)
+{
+	if (dst->ring != src->ring || dst->cap < src->limbs)
+		return hec_error_set(HEC_ERR_ARG, "poly_copy: destination (capacity %zu limbs) cannot hold %zu limbs%s",
+		                     dst->cap, src->limbs, dst->ring != src->ring ? " of another ring" : "");
+	if (dst != src)
+		memmove(dst->c, src->c, src->limbs * src->ring->n * sizeof(uint64_t));
+	dst->basis = src->basis;
+	dst->limbs = src->limbs;
+	dst->ntt = src->ntt;
+	return HEC_OK;
+}
+
+void hec_poly_zero(hec_poly *p)
+{
+	memset(p->c, 0, p->limbs * p->ring->n * sizeof(uint64_t));
+}
+
+void hec_poly_drop_limbs(hec_poly *p, size_t new_limbs)
+{
+	if (new_limbs < p->limbs)
+		p->limbs = new_limbs;
+}
+
+/* Operands: same ring, basis and form as `a`, at least dst->limbs limbs.
+ * dst takes a's basis and form; in_dst says dst is also an input. */
+static hec_status check_ops(const char *op, const hec_poly *dst, const hec_poly *a, const hec_poly *b, bool in_dst,
+                            bool need_ntt)
+{
+	const hec_poly *ops[3] = {a, b, in_dst ? dst : NULL};
+	for (int i = 0; i < 3; i++) {
+		const hec_poly *x = ops[i];
+		if (!x)
+			continue;
+		if (x->ring != dst->ring || x->basis != a->basis || x->ntt != a->ntt)
+			return hec_error_set(HEC_ERR_ARG, "%s: operands differ in ring, basis or form (coefficient/NTT)", op);
+		if (x->limbs < dst->limbs)
+			return hec_error_set(HEC_ERR_ARG, "%s: an operand has %zu limbs, the destination %zu", op,
+			                     x->limbs, dst->limbs);
+	}
+	if (!dst->c || dst->basis != a->basis)
+		return hec_error_set(HEC_ERR_ARG, "%s: the destination is not a polynomial of the operands' basis", op);
+	if (need_ntt && !a->ntt)
+		return hec_error_set(HEC_ERR_ARG, "%s: operands must be in NTT form; call hec_poly_ntt_fwd first", op);
+	return HEC_OK;
+}
+
+#define PAR_LIMBS(p) HEC_OMP_FOR_IF((p)->limbs * (p)->ring->n >= HEC_OMP_MIN_WORDS)
+
+hec_status hec_poly_add(hec_poly *dst, const hec_poly *a, const hec_poly *b)
+{
+	hec_status s = check_ops("poly_add", dst, a, b, false, false);
+	if (s != HEC_OK)
+		return s;
+	const size_t n = dst->ring->n;
+	for (size_t i = 0; i < dst->limbs; i++)
+		hec_ntt_vec_add(hec_poly_limb(dst, i), hec_poly_limb(a, i), hec_poly_limb(b, i), n, hec_poly_mod(dst, i));
+	dst->ntt = a->ntt;
+	return HEC_OK;
+}
+
+hec_status hec_poly_sub(hec_poly *dst, const hec_poly *a, const hec_poly *b)
+{
+	hec_status s = check_ops("poly_sub", dst, a, b, false, false);
+	if (s != HEC_OK)
+		return s;
+	const size_t n = dst->ring->n;
+	for (size_t i = 0; i < dst->limbs; i++)
+		hec_ntt_vec_sub(hec_poly_limb(dst, i), hec_poly_limb(a, i), hec_poly_limb(b, i), n, hec_poly_mod(dst, i));
+	dst->ntt = a->ntt;
+	return HEC_OK;
+}
+
+hec_status hec_poly_neg(hec_poly *dst, const hec_poly *a)
+{
+	hec_status s = check_ops("poly_neg", dst, a, NULL, false, false);
+	if (s != HEC_OK)
+		return s;
+	const size_t n = dst->ring->n;
+	for (size_t i = 0; i < dst->limbs; i++)
+		hec_ntt_vec_neg(hec_poly_limb(dst, i), hec_poly_limb(a, i), n, hec_poly_mod(dst, i));
+	dst->ntt = a->ntt;
+	return HEC_OK;
+}
+
+hec_status hec_poly_mul(hec_poly *dst, const hec_poly *a, const hec_poly *b)
+{
+	hec_status s = check_ops("poly_mul", dst, a, b, false, true);
+	if (s != HEC_OK)
+		return s;
+	const size_t n = dst->ring->n;
+	PAR_LIMBS(dst)
+	for (size_t i = 0; i < dst->limbs; i++)
+		hec_ntt_vec_mul(hec_poly_limb(dst, i), hec_poly_limb(a, i), hec_poly_limb(b, i), n, hec_poly_mod(dst, i));
+	dst->ntt = true;
+	return HEC_OK;
+}
+
+hec_status hec_poly_mul_acc(hec_poly *dst, const hec_poly *a, const hec_poly *b)
+{
+	hec_status s = check_ops("poly_mul_acc", dst, a, b, true, true);
+	if (s != HEC_OK)
+		return s;
+	const size_t n = dst->ring->n;
+	/* Aliasing: vec_mul_acc reads a[k], b[k] and dst[k] before writing
+	 * dst[k], so dst == a or dst == b is fine. */
+	PAR_LIMBS(dst)
+	for (size_t i = 0; i < dst->limbs; i++)
+		hec_ntt_vec_mul_acc(hec_poly_limb(dst, i), hec_poly_limb(a, i), hec_poly_limb(b, i), n,
+		                    hec_poly_mod(dst, i));
+	return HEC_OK;
+}
+
+/* k mod q for a signed 64-bit k. */
+static uint64_t i64_mod(int64_t k, const hec_modulus_t *m)
+{
+	/* |k| as unsigned even for INT64_MIN. */
+	uint64_t mag = k < 0 ? (uint64_t)0 - (uint64_t)k : (uint64_t)k;
+	uint64_t r = hec_ntt_mod_reduce(mag, m);
+	return k < 0 ? hec_ntt_mod_neg(r, m->q) : r;
+}
+
+hec_status hec_poly_mul_int(hec_poly *dst, const hec_poly *a, int64_t k)
+{
+	hec_status s = check_ops("poly_mul_int", dst, a, NULL, false, false);
+	if (s != HEC_OK)
+		return s;
+	const size_t n = dst->ring->n;
+	for (size_t i = 0; i < dst->limbs; i++) {
+		const hec_modulus_t *m = hec_poly_mod(dst, i);
+		hec_ntt_vec_mul_scalar(hec_poly_limb(dst, i), hec_poly_limb(a, i), i64_mod(k, m), n, m);
+	}
+	dst->ntt = a->ntt;
+	return HEC_OK;
+}
+
+hec_status hec_poly_mul_rns(hec_poly *dst, const hec_poly *a, const uint64_t *c)
+{
+	hec_status s = check_ops("poly_mul_rns", dst, a, NULL, false, false);
+	if (s != HEC_OK)
+		return s;
+	const size_t n = dst->ring->n;
+	for (size_t i = 0; i < dst->limbs; i++) {
+		const hec_modulus_t *m = hec_poly_mod(dst, i);
+		hec_ntt_vec_mul_scalar(hec_poly_limb(dst, i), hec_poly_limb(a, i), hec_ntt_mod_reduce(c[i], m), n, m);
+	}
+	dst->ntt = a->ntt;
+	return HEC_OK;
+}
+
+hec_status hec_poly_add_rns(hec_poly *dst, const hec_poly *a, const uint64_t *c)
+{
+	hec_status s = check_ops("poly_add_rns", dst, a, NULL, false, false);
+	if (s != HEC_OK)
+		return s;
+	const size_t n = dst->ring->n;
+	for (size_t i = 0; i < dst->limbs; i++) {
+		const hec_modulus_t *m = hec_poly_mod(dst, i);
+		const uint64_t ci = hec_ntt_mod_reduce(c[i], m);
+		uint64_t *d = hec_poly_limb(dst, i);
+		const uint64_t *x = hec_poly_limb(a, i);
+		if (d != x)
+			memcpy(d, x, n * sizeof *d);
+		if (a->ntt) {
+			/* A constant evaluates to itself at every root. */
+			for (size_t k = 0; k < n; k++)
+				d[k] = hec_ntt_mod_add(d[k], ci, m->q);
+		} else {
+			d[0] = hec_ntt_mod_add(d[0], ci, m->q);
+		}
+	}
+	dst->ntt = a->ntt;
+	return HEC_OK;
+}
+
+void hec_poly_ntt_fwd(hec_poly *p)
+{
+	if (p->ntt)
+		return;
+	PAR_LIMBS(p)
+	for (size_t i = 0; i < p->limbs; i++)
+		hec_ntt_fwd(hec_poly_tab(p, i), hec_poly_limb(p, i), hec_poly_limb(p, i));
+	p->ntt = true;
+}
+
+void hec_poly_ntt_inv(hec_poly *p)
+{
+	if (!p->ntt)
+		return;
+	PAR_LIMBS(p)
+	for (size_t i = 0; i < p->limbs; i++)
+		hec_ntt_inv(hec_poly_tab(p, i), hec_poly_limb(p, i), hec_poly_limb(p, i));
+	p->ntt = false;
+}
+
+void hec_poly_set_i64(hec_poly *p, const int64_t *v)
+{
+	const size_t n = p->ring->n;
+	for (size_t i = 0; i < p->limbs; i++) {
+		const hec_modulus_t *m = hec_poly_mod(p, i);
+		uint64_t *d = hec_poly_limb(p, i);
+		for (size_t k = 0; k < n; k++) {
+			/* Branch-free: the values may be secret. */
+			uint64_t neg = (uint64_t)(v[k] >> 63);
+			uint64_t mag = ((uint64_t)v[k] ^ neg) - neg;
+			uint64_t r = hec_ntt_mod_reduce(mag, m);
+			uint64_t nr = m->q - r; /* in (0, q]; r = 0 gives q, fixed below */
+			r = (r & ~neg) | (nr & neg);
+			d[k] = r - (m->q & hec_mask_lt(m->q - 1, r));
+		}
+	}
+	p->ntt = false;
+}
