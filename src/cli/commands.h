@@ -4,5 +4,10 @@
 #define HECATE_CLI_COMMANDS_H
 
 int hec_cmd_cpu(int argc, char **argv);
+int hec_cmd_train(int argc, char **argv);
+int hec_cmd_train_lr(int argc, char **argv);
+int hec_cmd_eval(int argc, char **argv);
+int hec_cmd_predict(int argc, char **argv);
+int hec_cmd_info(int argc, char **argv);
 
 #endif

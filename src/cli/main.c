@@ -13,6 +13,11 @@ struct command {
 
 static const struct command commands[] = {
 	{"cpu", hec_cmd_cpu, "print the detected SIMD features and the kernel in use"},
+	{"train", hec_cmd_train, "train an HE-friendly CNN on MNIST or Fashion-MNIST"},
+	{"train-lr", hec_cmd_train_lr, "train logistic regression (NAG, polynomial sigmoid)"},
+	{"eval", hec_cmd_eval, "test accuracy and confusion matrix of a model"},
+	{"predict", hec_cmd_predict, "classify an image (PNG, JPEG, PGM) in plaintext"},
+	{"info", hec_cmd_info, "describe a Hecate file (model, ...)"},
 };
 
 static void usage(FILE *out)
