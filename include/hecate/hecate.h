@@ -6,6 +6,7 @@
 #include "hecate/status.h"
 #include "hecate/ntt.h"
 #include "hecate/ring.h"
+#include "hecate/scheme.h"
 #include "hecate/ml.h"
 
 #define HECATE_VERSION "0.1.0"

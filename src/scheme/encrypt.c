@@ -1,0 +1,119 @@
+/* Encryption and decryption (Lyubashevsky, Peikert, Regev public-key RLWE
+ * encryption as used by CKKS and BFV). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static hec_status check_pt(const hec_context *c, const hec_plaintext *pt)
+{
+	if (pt->ctx != c)
+		return hec_error_set(HEC_ERR_MISMATCH, "encrypt: plaintext and key belong to different contexts");
+	if (!pt->m.ntt)
+		return hec_error_set(HEC_ERR_ARG, "encrypt: plaintext not encoded");
+	return HEC_OK;
+}
+
+/* A small polynomial (NTT form, level+1 limbs) from a sampler. */
+static hec_status small_poly(hec_poly *p, const hec_context *c, size_t limbs, hec_prng *g, bool ternary)
+{
+	hec_status s = _hec_poly_reserve(p, c->ring, HEC_BASIS_Q, limbs, false);
+	if (s != HEC_OK)
+		return s;
+	if (ternary)
+		hec_sample_ternary(p, g);
+	else
+		hec_sample_error(p, g, NULL);
+	hec_poly_ntt_fwd(p);
+	return HEC_OK;
+}
+
+hec_status hec_encrypt(hec_ciphertext *ct, const hec_public_key *pk, const hec_plaintext *pt)
+{
+	const hec_context *c = pk->ctx;
+	hec_status s = check_pt(c, pt);
+	if (s != HEC_OK)
+		return s;
+	if (ct->ctx != c)
+		return hec_error_set(HEC_ERR_MISMATCH, "encrypt: ciphertext and key belong to different contexts");
+	size_t limbs = pt->level + 1;
+	hec_prng g;
+	if ((s = hec_prng_init_os(&g, HEC_STREAM_SECRET)) != HEC_OK)
+		return s;
+	hec_poly u = {0}, e = {0};
+	if ((s = _hec_ciphertext_shape(ct, 2, pt->level)) != HEC_OK || (s = small_poly(&u, c, limbs, &g, true)) != HEC_OK ||
+	    (s = small_poly(&e, c, limbs, &g, false)) != HEC_OK)
+		goto out;
+	/* c0 = b u + e0 + m */
+	hec_poly_mul(&ct->c[0], &pk->b, &u);
+	hec_poly_add(&ct->c[0], &ct->c[0], &e);
+	hec_poly_add(&ct->c[0], &ct->c[0], &pt->m);
+	/* c1 = a u + e1 */
+	if ((s = small_poly(&e, c, limbs, &g, false)) != HEC_OK)
+		goto out;
+	hec_poly_mul(&ct->c[1], &pk->a, &u);
+	hec_poly_add(&ct->c[1], &ct->c[1], &e);
+	ct->scale = pt->scale;
+	ct->seeded = false;
+out:
+	hec_prng_clear(&g);
+	hec_poly_clear(&u);
+	hec_poly_clear(&e);
+	return s;
+}
+
+hec_status hec_encrypt_symmetric(hec_ciphertext *ct, const hec_secret_key *sk, const hec_plaintext *pt)
+{
+	const hec_context *c = sk->ctx;
+	hec_status s = check_pt(c, pt);
+	if (s != HEC_OK)
+		return s;
+	if (ct->ctx != c)
+		return hec_error_set(HEC_ERR_MISMATCH, "encrypt: ciphertext and key belong to different contexts");
+	size_t limbs = pt->level + 1;
+	hec_prng g;
+	hec_poly e = {0};
+	if ((s = hec_random_os(ct->seed, sizeof ct->seed)) != HEC_OK || (s = hec_prng_init_os(&g, HEC_STREAM_SECRET)) != HEC_OK)
+		return s;
+	/* c1 = a (from the seed, all of Q, then the top limbs dropped). */
+	if ((s = _hec_expand_uniform(&ct->c[1], c, HEC_BASIS_Q, c->params.nq, ct->seed, 0)) != HEC_OK ||
+	    (s = _hec_poly_reserve(&ct->c[0], c->ring, HEC_BASIS_Q, limbs, true)) != HEC_OK ||
+	    (s = small_poly(&e, c, limbs, &g, false)) != HEC_OK)
+		goto out;
+	hec_poly_drop_limbs(&ct->c[1], limbs);
+	/* c0 = -a s + e + m */
+	hec_poly_mul(&ct->c[0], &ct->c[1], &sk->s_q);
+	hec_poly_sub(&ct->c[0], &e, &ct->c[0]);
+	hec_poly_add(&ct->c[0], &ct->c[0], &pt->m);
+	ct->size = 2;
+	ct->level = pt->level;
+	ct->scale = pt->scale;
+	ct->seeded = true;
+out:
+	hec_prng_clear(&g);
+	hec_poly_clear(&e);
+	return s;
+}
+
+hec_status hec_decrypt(hec_plaintext *pt, const hec_secret_key *sk, const hec_ciphertext *ct)
+{
+	const hec_context *c = sk->ctx;
+	if (ct->ctx != c || pt->ctx != c)
+		return hec_error_set(HEC_ERR_MISMATCH, "decrypt: ciphertext, plaintext and key belong to different contexts");
+	size_t limbs = ct->level + 1;
+	hec_status s = _hec_poly_reserve(&pt->m, c->ring, HEC_BASIS_Q, limbs, true);
+	if (s != HEC_OK)
+		return s;
+	/* m = c0 + c1 s (+ c2 s^2), Horner: ((c2 s) + c1) s + c0. */
+	if (ct->size == 3) {
+		hec_poly_mul(&pt->m, &ct->c[2], &sk->s_q);
+		hec_poly_add(&pt->m, &pt->m, &ct->c[1]);
+		hec_poly_mul(&pt->m, &pt->m, &sk->s_q);
+	} else {
+		hec_poly_mul(&pt->m, &ct->c[1], &sk->s_q);
+	}
+	hec_poly_add(&pt->m, &pt->m, &ct->c[0]);
+	pt->level = ct->level;
+	pt->scale = ct->scale;
+	return HEC_OK;
+}

@@ -1,0 +1,124 @@
+/* Hybrid key switching (Han, Ki, CT-RSA 2020; Kim, Polyakov, Zucca,
+ * "Revisiting homomorphic encryption schemes for finite fields",
+ * ASIACRYPT 2021, section 3).
+ *
+ * To switch d (mod Q_l) from s' to s: split Q_l's primes into digits of
+ * alpha consecutive primes, raise each digit's residues [d]_{Q_j} to Q_l P
+ * by approximate basis conversion, take the inner product with the key
+ * (b_j, a_j) = (-a_j s + e_j + P Qhat_j [Qhat_j^-1]_{Q_j} s', a_j), and
+ * divide by P with rounding.  The conversion's overflow u Q_j is killed by
+ * the gadget factor (it becomes a multiple of P Q), so only the rounding
+ * and the e_j terms remain: an error of about sqrt(dnum N) alpha-digit
+ * size / P * sigma, below 1 when P exceeds every digit. */
+#include <stdlib.h>
+
+#include "internal.h"
+
+hec_status _hec_keyswitch_raise(hec_evaluator *ev, const hec_poly *d)
+{
+	const hec_context *c = ev->ctx;
+	size_t limbs = d->limbs, alpha = c->digit_size;
+	size_t digits = (limbs + alpha - 1) / alpha;
+	for (size_t j = 0; j < digits; j++) {
+		hec_status s = _hec_poly_reserve(&ev->up_q[j], c->ring, HEC_BASIS_Q, limbs, true);
+		if (s == HEC_OK)
+			s = _hec_poly_reserve(&ev->up_p[j], c->ring, HEC_BASIS_P, c->params.np, true);
+		if (s == HEC_OK)
+			s = hec_poly_mod_up(&ev->up_q[j], &ev->up_p[j], d, j, alpha, ev->ws);
+		if (s != HEC_OK)
+			return s;
+	}
+	ev->ndigits = digits;
+	return HEC_OK;
+}
+
+hec_status _hec_keyswitch_apply(hec_evaluator *ev, hec_poly *out0, hec_poly *out1, size_t level,
+                                const struct hec_switch_key *k, uint64_t galois)
+{
+	const hec_context *c = ev->ctx;
+	const hec_ring *r = c->ring;
+	size_t limbs = level + 1, K = c->params.np;
+	hec_status s = HEC_OK;
+	for (int h = 0; h < 2 && s == HEC_OK; h++) {
+		s = _hec_poly_reserve(&ev->acc_q[h], r, HEC_BASIS_Q, limbs, true);
+		if (s == HEC_OK)
+			s = _hec_poly_reserve(&ev->acc_p[h], r, HEC_BASIS_P, K, true);
+		hec_poly_zero(&ev->acc_q[h]);
+		hec_poly_zero(&ev->acc_p[h]);
+	}
+	if (s == HEC_OK && galois) {
+		s = _hec_poly_reserve(&ev->tmp[0], r, HEC_BASIS_Q, limbs, true);
+		if (s == HEC_OK)
+			s = _hec_poly_reserve(&ev->tmp[1], r, HEC_BASIS_P, K, true);
+	}
+	for (size_t j = 0; j < ev->ndigits && s == HEC_OK; j++) {
+		const hec_poly *uq = &ev->up_q[j], *up = &ev->up_p[j];
+		if (galois) {
+			/* The automorphism commutes with the raise: both act
+			 * coefficient-wise up to multiples of Q_j, which the gadget
+			 * absorbs. */
+			if ((s = hec_poly_automorphism(&ev->tmp[0], uq, galois)) != HEC_OK ||
+			    (s = hec_poly_automorphism(&ev->tmp[1], up, galois)) != HEC_OK)
+				break;
+			uq = &ev->tmp[0];
+			up = &ev->tmp[1];
+		}
+		hec_poly_mul_acc(&ev->acc_q[0], uq, &k->bq[j]);
+		hec_poly_mul_acc(&ev->acc_q[1], uq, &k->aq[j]);
+		hec_poly_mul_acc(&ev->acc_p[0], up, &k->bp[j]);
+		hec_poly_mul_acc(&ev->acc_p[1], up, &k->ap[j]);
+	}
+	if (s == HEC_OK)
+		s = _hec_poly_reserve(out0, r, HEC_BASIS_Q, limbs, true);
+	if (s == HEC_OK)
+		s = _hec_poly_reserve(out1, r, HEC_BASIS_Q, limbs, true);
+	if (s == HEC_OK)
+		s = hec_poly_mod_down(out0, &ev->acc_q[0], &ev->acc_p[0], ev->ws);
+	if (s == HEC_OK)
+		s = hec_poly_mod_down(out1, &ev->acc_q[1], &ev->acc_p[1], ev->ws);
+	return s;
+}
+
+hec_status hec_evaluator_new(hec_evaluator **out, const hec_context *c, const hec_eval_keys *ek)
+{
+	*out = NULL;
+	if (ek && ek->ctx != c)
+		return hec_error_set(HEC_ERR_MISMATCH, "evaluator: evaluation keys belong to another context");
+	hec_evaluator *ev = calloc(1, sizeof *ev);
+	if (!ev)
+		return hec_error_set(HEC_ERR_NOMEM, "evaluator: out of memory");
+	ev->ctx = c;
+	ev->ek = ek;
+	size_t dnum = c->params.dnum;
+	ev->up_q = calloc(dnum, sizeof *ev->up_q);
+	ev->up_p = calloc(dnum, sizeof *ev->up_p);
+	hec_status s = hec_ring_workspace_new(&ev->ws, c->ring);
+	if (s == HEC_OK && (!ev->up_q || !ev->up_p))
+		s = hec_error_set(HEC_ERR_NOMEM, "evaluator: out of memory");
+	if (s != HEC_OK) {
+		hec_evaluator_free(ev);
+		return s;
+	}
+	*out = ev;
+	return HEC_OK;
+}
+
+void hec_evaluator_free(hec_evaluator *ev)
+{
+	if (!ev)
+		return;
+	for (size_t j = 0; ev->up_q && j < ev->ctx->params.dnum; j++) {
+		hec_poly_clear(&ev->up_q[j]);
+		hec_poly_clear(&ev->up_p[j]);
+	}
+	free(ev->up_q);
+	free(ev->up_p);
+	for (int h = 0; h < 2; h++) {
+		hec_poly_clear(&ev->acc_q[h]);
+		hec_poly_clear(&ev->acc_p[h]);
+	}
+	for (int i = 0; i < 4; i++)
+		hec_poly_clear(&ev->tmp[i]);
+	hec_ring_workspace_free(ev->ws);
+	free(ev);
+}

@@ -1,0 +1,465 @@
+/* CKKS against the same computation on plain doubles, with error bounds
+ * derived from the parameters. */
+#include <stdio.h>
+
+#include "scheme_testutil.h"
+
+struct fixture {
+	hec_context *c;
+	hec_secret_key *sk;
+	hec_public_key *pk;
+	hec_eval_keys *ek;
+	hec_evaluator *ev;
+	hec_plaintext *pt;
+	size_t slots;
+	double scale;
+};
+
+static void setup(struct fixture *f, hec_context *c, const int64_t *steps, size_t nsteps)
+{
+	f->c = c;
+	ck_assert_int_eq(hec_secret_key_new(&f->sk, c), HEC_OK);
+	ck_assert_int_eq(hec_public_key_new(&f->pk, f->sk), HEC_OK);
+	ck_assert_msg(hec_eval_keys_new(&f->ek, f->sk, true, steps, nsteps, true) == HEC_OK, "%s", hec_error_detail());
+	ck_assert_int_eq(hec_evaluator_new(&f->ev, c, f->ek), HEC_OK);
+	ck_assert_int_eq(hec_plaintext_new(&f->pt, c), HEC_OK);
+	f->slots = hec_context_slots(c);
+	f->scale = exp2(hec_context_params(c)->log_scale);
+}
+
+static void teardown(struct fixture *f)
+{
+	hec_plaintext_free(f->pt);
+	hec_evaluator_free(f->ev);
+	hec_eval_keys_free(f->ek);
+	hec_public_key_free(f->pk);
+	hec_secret_key_free(f->sk);
+	hec_context_free(f->c);
+}
+
+static hec_ciphertext *encrypt_values(struct fixture *f, const double complex *v, size_t level)
+{
+	hec_ciphertext *ct;
+	ck_assert_int_eq(hec_ciphertext_new(&ct, f->c), HEC_OK);
+	ck_assert_int_eq(hec_ckks_encode(f->pt, v, f->slots, f->slots, level, f->scale), HEC_OK);
+	ck_assert_int_eq(hec_encrypt(ct, f->pk, f->pt), HEC_OK);
+	return ct;
+}
+
+static void decrypt_values(struct fixture *f, double complex *out, const hec_ciphertext *ct)
+{
+	ck_assert_int_eq(hec_decrypt(f->pt, f->sk, ct), HEC_OK);
+	ck_assert_int_eq(hec_ckks_decode(out, f->slots, f->pt), HEC_OK);
+}
+
+START_TEST(test_encode_decode)
+{
+	test_rng r;
+	test_rng_init(&r, test_seed(0xc0de));
+	deterministic_randomness(r.seed);
+	hec_context *c = small_ckks(11, 3, 1, 3, 40);
+	hec_plaintext *pt;
+	ck_assert_int_eq(hec_plaintext_new(&pt, c), HEC_OK);
+	size_t N = hec_context_n(c);
+	double complex *v = malloc(N * sizeof *v), *w = malloc(N * sizeof *w);
+	for (size_t slots = 1; slots <= N / 2; slots <<= 1) {
+		for (size_t level = 0; level < 3; level++) {
+			double scale = exp2(level == 0 ? 30 : 40);
+			random_values(&r, v, slots, 1.0);
+			ck_assert_int_eq(hec_ckks_encode(pt, v, slots, slots, level, scale), HEC_OK);
+			ck_assert_int_eq(hec_ckks_decode(w, slots, pt), HEC_OK);
+			double e = max_err(v, w, slots);
+			ck_assert_msg(e <= bound_encode(slots, scale), "slots=%zu level=%zu err=%g bound=%g " SEED_FMT, slots,
+			              level, e, bound_encode(slots, scale), SEED_ARG(&r));
+		}
+	}
+	/* Fewer values than slots: the rest decode to zero. */
+	v[0] = 0.5;
+	ck_assert_int_eq(hec_ckks_encode(pt, v, 1, 8, 2, 0x1p40), HEC_OK);
+	ck_assert_int_eq(hec_ckks_decode(w, 8, pt), HEC_OK);
+	for (size_t i = 1; i < 8; i++)
+		ck_assert(cabs(w[i]) < 1e-9);
+	/* Large coefficients beyond 2^63 (scale 2^70 at the top level). */
+	random_values(&r, v, 16, 1.0);
+	ck_assert_int_eq(hec_ckks_encode(pt, v, 16, 16, 2, 0x1p70), HEC_OK);
+	ck_assert_int_eq(hec_ckks_decode(w, 16, pt), HEC_OK);
+	ck_assert_msg(max_err(v, w, 16) < 1e-12, "big scale " SEED_FMT, SEED_ARG(&r));
+	/* Overflow is a clear error, not garbage. */
+	v[0] = 1e6;
+	ck_assert_int_eq(hec_ckks_encode(pt, v, 1, 8, 0, 0x1p40), HEC_ERR_RANGE);
+	ck_assert(strstr(hec_error_detail(), "bits") != NULL);
+	ck_assert_int_eq(hec_ckks_encode(pt, v, 1, 3, 0, 0x1p40), HEC_ERR_ARG);
+	ck_assert_int_eq(hec_ckks_encode(pt, v, 9, 8, 0, 0x1p40), HEC_ERR_ARG);
+	v[0] = NAN;
+	ck_assert_int_eq(hec_ckks_encode(pt, v, 1, 8, 0, 0x1p40), HEC_ERR_ARG);
+	free(v);
+	free(w);
+	hec_plaintext_free(pt);
+	hec_context_free(c);
+}
+END_TEST
+
+START_TEST(test_encrypt_decrypt)
+{
+	test_rng r;
+	test_rng_init(&r, test_seed(0xe2c));
+	deterministic_randomness(r.seed);
+	struct fixture f;
+	setup(&f, small_ckks(11, 3, 1, 3, 40), NULL, 0);
+	size_t n = f.slots, N = hec_context_n(f.c);
+	double complex *v = malloc(n * sizeof *v), *w = malloc(n * sizeof *w);
+	for (size_t level = 0; level < 3; level++) {
+		random_values(&r, v, n, 1.0);
+		hec_ciphertext *ct = encrypt_values(&f, v, level);
+		decrypt_values(&f, w, ct);
+		double bound = bound_fresh(N, f.scale) + bound_encode(n, f.scale);
+		ck_assert_msg(max_err(v, w, n) <= bound, "pk level=%zu err=%g bound=%g " SEED_FMT, level, max_err(v, w, n),
+		              bound, SEED_ARG(&r));
+		/* Symmetric encryption. */
+		ck_assert_int_eq(hec_encrypt_symmetric(ct, f.sk, f.pt), HEC_OK);
+		decrypt_values(&f, w, ct);
+		ck_assert_msg(max_err(v, w, n) <= bound, "sym level=%zu " SEED_FMT, level, SEED_ARG(&r));
+		hec_ciphertext_free(ct);
+	}
+	free(v);
+	free(w);
+	teardown(&f);
+}
+END_TEST
+
+/* add/sub/negate/plain/const operations against doubles. */
+START_TEST(test_linear_ops)
+{
+	test_rng r;
+	test_rng_init(&r, test_seed(0xadd));
+	deterministic_randomness(r.seed);
+	struct fixture f;
+	setup(&f, small_ckks(11, 3, 1, 3, 40), NULL, 0);
+	size_t n = f.slots, N = hec_context_n(f.c);
+	double complex *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), *want = malloc(n * sizeof *a),
+	               *got = malloc(n * sizeof *a);
+	random_values(&r, a, n, 1.0);
+	random_values(&r, b, n, 1.0);
+	hec_ciphertext *ca = encrypt_values(&f, a, 2), *cb = encrypt_values(&f, b, 1), *cd;
+	ck_assert_int_eq(hec_ciphertext_new(&cd, f.c), HEC_OK);
+	double fresh = bound_fresh(N, f.scale) + bound_encode(n, f.scale);
+
+	/* add across levels: the result is at the lower level. */
+	ck_assert_int_eq(hec_ckks_add(f.ev, cd, ca, cb), HEC_OK);
+	ck_assert_uint_eq(hec_ciphertext_level(cd), 1);
+	decrypt_values(&f, got, cd);
+	for (size_t i = 0; i < n; i++)
+		want[i] = a[i] + b[i];
+	ck_assert_msg(max_err(got, want, n) <= 2 * fresh, "add " SEED_FMT, SEED_ARG(&r));
+	/* sub with aliasing dst == a */
+	ck_assert_int_eq(hec_ckks_sub(f.ev, cd, cd, cb), HEC_OK);
+	decrypt_values(&f, got, cd);
+	ck_assert_msg(max_err(got, a, n) <= 3 * fresh, "sub " SEED_FMT, SEED_ARG(&r));
+	ck_assert_int_eq(hec_ckks_negate(f.ev, cd, ca), HEC_OK);
+	decrypt_values(&f, got, cd);
+	for (size_t i = 0; i < n; i++)
+		want[i] = -a[i];
+	ck_assert_msg(max_err(got, want, n) <= fresh, "negate " SEED_FMT, SEED_ARG(&r));
+	/* plaintext add/sub */
+	ck_assert_int_eq(hec_ckks_encode(f.pt, b, n, n, 2, f.scale), HEC_OK);
+	ck_assert_int_eq(hec_ckks_add_plain(f.ev, cd, ca, f.pt), HEC_OK);
+	decrypt_values(&f, got, cd);
+	for (size_t i = 0; i < n; i++)
+		want[i] = a[i] + b[i];
+	ck_assert_msg(max_err(got, want, n) <= 2 * fresh, "add_plain " SEED_FMT, SEED_ARG(&r));
+	ck_assert_int_eq(hec_ckks_encode(f.pt, b, n, n, 2, f.scale), HEC_OK);
+	ck_assert_int_eq(hec_ckks_sub_plain(f.ev, cd, ca, f.pt), HEC_OK);
+	decrypt_values(&f, got, cd);
+	for (size_t i = 0; i < n; i++)
+		want[i] = a[i] - b[i];
+	ck_assert_msg(max_err(got, want, n) <= 2 * fresh, "sub_plain " SEED_FMT, SEED_ARG(&r));
+	/* constants */
+	ck_assert_int_eq(hec_ckks_add_const(f.ev, cd, ca, 0.75), HEC_OK);
+	decrypt_values(&f, got, cd);
+	for (size_t i = 0; i < n; i++)
+		want[i] = a[i] + 0.75;
+	ck_assert_msg(max_err(got, want, n) <= 2 * fresh, "add_const " SEED_FMT, SEED_ARG(&r));
+	ck_assert_int_eq(hec_ckks_add_const(f.ev, cd, ca, 0.25 - 0.5 * I), HEC_OK);
+	decrypt_values(&f, got, cd);
+	for (size_t i = 0; i < n; i++)
+		want[i] = a[i] + 0.25 - 0.5 * I;
+	ck_assert_msg(max_err(got, want, n) <= 2 * fresh, "add_const complex " SEED_FMT, SEED_ARG(&r));
+	ck_assert_int_eq(hec_ckks_mul_int(f.ev, cd, ca, -3), HEC_OK);
+	decrypt_values(&f, got, cd);
+	for (size_t i = 0; i < n; i++)
+		want[i] = -3 * a[i];
+	ck_assert_msg(max_err(got, want, n) <= 3 * fresh, "mul_int " SEED_FMT, SEED_ARG(&r));
+	ck_assert(fabs(hec_ciphertext_scale(cd) - f.scale) < 1e-6);
+	/* mul_const at the next prime keeps the scale across the rescale. */
+	ck_assert_int_eq(hec_ckks_mul_const(f.ev, cd, ca, -0.3, 0), HEC_OK);
+	ck_assert_int_eq(hec_ckks_rescale(f.ev, cd, cd), HEC_OK);
+	ck_assert(fabs(hec_ciphertext_scale(cd) / f.scale - 1) < 1e-12);
+	decrypt_values(&f, got, cd);
+	for (size_t i = 0; i < n; i++)
+		want[i] = -0.3 * a[i];
+	double resc = bound_rescale(N) / f.scale;
+	ck_assert_msg(max_err(got, want, n) <= fresh + resc + 1e-11, "mul_const err=%g " SEED_FMT, max_err(got, want, n),
+	              SEED_ARG(&r));
+	/* scale mismatch is an error with both scales in the message */
+	ck_assert_int_eq(hec_ckks_mul_const(f.ev, cd, ca, 2.0, 0x1p20), HEC_OK);
+	ck_assert_int_eq(hec_ckks_add(f.ev, cd, cd, ca), HEC_ERR_LEVEL);
+	ck_assert(strstr(hec_error_detail(), "match_scale") != NULL);
+	/* match_scale brings it back */
+	ck_assert_int_eq(hec_ckks_match_scale(f.ev, cd, cd, f.scale), HEC_OK);
+	ck_assert_int_eq(hec_ckks_add(f.ev, cd, cd, ca), HEC_OK);
+	decrypt_values(&f, got, cd);
+	for (size_t i = 0; i < n; i++)
+		want[i] = 3 * a[i];
+	ck_assert_msg(max_err(got, want, n) <= 1e-5, "match_scale err=%g " SEED_FMT, max_err(got, want, n), SEED_ARG(&r));
+	ck_assert_int_eq(hec_ckks_drop_to_level(f.ev, cd, ca, 0), HEC_OK);
+	ck_assert_uint_eq(hec_ciphertext_level(cd), 0);
+	ck_assert_int_eq(hec_ckks_rescale(f.ev, cd, cd), HEC_ERR_LEVEL);
+	ck_assert_int_eq(hec_ckks_drop_to_level(f.ev, cd, cd, 1), HEC_ERR_LEVEL);
+	hec_ciphertext_free(ca);
+	hec_ciphertext_free(cb);
+	hec_ciphertext_free(cd);
+	free(a);
+	free(b);
+	free(want);
+	free(got);
+	teardown(&f);
+}
+END_TEST
+
+/* mul + relin + rescale for several dnum values. */
+START_TEST(test_mul_relin_rescale)
+{
+	static const unsigned dnums[] = {1, 2, 4};
+	unsigned dnum = dnums[_i];
+	test_rng r;
+	test_rng_init(&r, test_seed(0x3a1 + (uint64_t)_i));
+	deterministic_randomness(r.seed);
+	struct fixture f;
+	/* 4 primes of Q; P as large as the largest digit needs. */
+	unsigned alpha = (4 + dnum - 1) / dnum;
+	setup(&f, small_ckks(11, 4, alpha, dnum, 40), NULL, 0);
+	size_t n = f.slots, N = hec_context_n(f.c);
+	double complex *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), *want = malloc(n * sizeof *a),
+	               *got = malloc(n * sizeof *a);
+	random_values(&r, a, n, 1.0);
+	random_values(&r, b, n, 1.0);
+	hec_ciphertext *ca = encrypt_values(&f, a, 3), *cb = encrypt_values(&f, b, 3), *cd;
+	ck_assert_int_eq(hec_ciphertext_new(&cd, f.c), HEC_OK);
+	ck_assert_int_eq(hec_ckks_mul(f.ev, cd, ca, cb), HEC_OK);
+	ck_assert_uint_eq(hec_ciphertext_size(cd), 3);
+	/* size-3 decryption works before relinearisation */
+	decrypt_values(&f, got, cd);
+	for (size_t i = 0; i < n; i++)
+		want[i] = a[i] * b[i];
+	double fresh = bound_fresh(N, f.scale) + bound_encode(n, f.scale);
+	double mul_bound = 2 * fresh + fresh * fresh; /* |a| , |b| <= 1 */
+	ck_assert_msg(max_err(got, want, n) <= mul_bound, "mul " SEED_FMT, SEED_ARG(&r));
+	ck_assert_int_eq(hec_ckks_relinearize(f.ev, cd, cd), HEC_OK);
+	ck_assert_uint_eq(hec_ciphertext_size(cd), 2);
+	ck_assert_int_eq(hec_ckks_rescale(f.ev, cd, cd), HEC_OK);
+	decrypt_values(&f, got, cd);
+	/* Key switching: digits up to the largest digit's size over P. */
+	double log_ratio = (10.0 + 40.0 * alpha) - 50.0 * alpha;
+	double ks = bound_keyswitch(N, dnum, log_ratio) / (f.scale * f.scale);
+	double bound = mul_bound + ks + bound_rescale(N) / hec_ciphertext_scale(cd);
+	hec_precision_t p = hec_ckks_precision(got, want, n);
+	ck_assert_msg(p.max_abs_err <= bound, "dnum=%u err=%g bound=%g " SEED_FMT, dnum, p.max_abs_err, bound,
+	              SEED_ARG(&r));
+	/* mul_relin and square agree with the two-step path. */
+	ck_assert_int_eq(hec_ckks_mul_relin(f.ev, cd, ca, ca), HEC_OK);
+	ck_assert_int_eq(hec_ckks_rescale(f.ev, cd, cd), HEC_OK);
+	decrypt_values(&f, got, cd);
+	for (size_t i = 0; i < n; i++)
+		want[i] = a[i] * a[i];
+	ck_assert_msg(max_err(got, want, n) <= bound, "square via mul_relin " SEED_FMT, SEED_ARG(&r));
+	ck_assert_int_eq(hec_ckks_square(f.ev, cd, ca), HEC_OK);
+	ck_assert_int_eq(hec_ckks_rescale(f.ev, cd, cd), HEC_OK);
+	decrypt_values(&f, got, cd);
+	ck_assert_msg(max_err(got, want, n) <= bound, "square " SEED_FMT, SEED_ARG(&r));
+	/* Depth: multiply down to level 0 and stay within bounds that grow
+	 * with each level. */
+	hec_ciphertext *acc;
+	ck_assert_int_eq(hec_ciphertext_new(&acc, f.c), HEC_OK);
+	ck_assert_int_eq(hec_ciphertext_copy(acc, ca), HEC_OK);
+	double complex *ref = malloc(n * sizeof *ref);
+	memcpy(ref, a, n * sizeof *ref);
+	for (int d = 0; d < 3; d++) {
+		ck_assert_int_eq(hec_ckks_mul_relin(f.ev, acc, acc, cb), HEC_OK);
+		ck_assert_int_eq(hec_ckks_rescale(f.ev, acc, acc), HEC_OK);
+		for (size_t i = 0; i < n; i++)
+			ref[i] *= b[i];
+	}
+	ck_assert_uint_eq(hec_ciphertext_level(acc), 0);
+	decrypt_values(&f, got, acc);
+	ck_assert_msg(max_err(got, ref, n) <= 4 * bound, "depth 3 err=%g " SEED_FMT, max_err(got, ref, n), SEED_ARG(&r));
+	hec_ciphertext_free(acc);
+	free(ref);
+	hec_ciphertext_free(ca);
+	hec_ciphertext_free(cb);
+	hec_ciphertext_free(cd);
+	free(a);
+	free(b);
+	free(want);
+	free(got);
+	teardown(&f);
+}
+END_TEST
+
+/* Every rotation step at a small N, conjugation, composed and hoisted
+ * rotations, rotate-and-sum. */
+START_TEST(test_rotations)
+{
+	test_rng r;
+	test_rng_init(&r, test_seed(0x707));
+	deterministic_randomness(r.seed);
+	struct fixture f;
+	hec_context *c = small_ckks(6, 3, 1, 3, 40); /* N = 64: 32 slots */
+	size_t n = hec_context_slots(c);
+	int64_t steps[32];
+	for (size_t i = 0; i < n; i++)
+		steps[i] = (int64_t)i;
+	setup(&f, c, steps, n);
+	ck_assert_uint_eq(hec_eval_keys_count(f.ek), n); /* n - 1 rotations + conjugation */
+	size_t N = hec_context_n(f.c);
+	double complex *a = malloc(n * sizeof *a), *want = malloc(n * sizeof *a), *got = malloc(n * sizeof *a);
+	random_values(&r, a, n, 1.0);
+	hec_ciphertext *ca = encrypt_values(&f, a, 2), *cd;
+	ck_assert_int_eq(hec_ciphertext_new(&cd, f.c), HEC_OK);
+	double bound = bound_fresh(N, f.scale) + bound_encode(n, f.scale) +
+	               bound_keyswitch(N, 3, 50.0 - 50.0) / f.scale;
+	for (int64_t st = -(int64_t)n; st <= (int64_t)n; st++) {
+		ck_assert_int_eq(hec_ckks_rotate(f.ev, cd, ca, st), HEC_OK);
+		decrypt_values(&f, got, cd);
+		for (size_t i = 0; i < n; i++)
+			want[i] = a[((int64_t)i + st + 2 * (int64_t)n) % (int64_t)n];
+		ck_assert_msg(max_err(got, want, n) <= bound, "rotate %lld err=%g bound=%g " SEED_FMT, (long long)st,
+		              max_err(got, want, n), bound, SEED_ARG(&r));
+	}
+	ck_assert_int_eq(hec_ckks_conjugate(f.ev, cd, ca), HEC_OK);
+	decrypt_values(&f, got, cd);
+	for (size_t i = 0; i < n; i++)
+		want[i] = conj(a[i]);
+	ck_assert_msg(max_err(got, want, n) <= bound, "conjugate " SEED_FMT, SEED_ARG(&r));
+	/* Hoisted rotations equal the plain ones. */
+	hec_ciphertext *outs[8];
+	int64_t hs[8] = {1, 2, 3, 5, 8, 13, -1, 0};
+	for (int i = 0; i < 8; i++)
+		ck_assert_int_eq(hec_ciphertext_new(&outs[i], f.c), HEC_OK);
+	ck_assert_int_eq(hec_ckks_rotate_hoisted(f.ev, outs, ca, hs, 8), HEC_OK);
+	for (int k = 0; k < 8; k++) {
+		decrypt_values(&f, got, outs[k]);
+		for (size_t i = 0; i < n; i++)
+			want[i] = a[((int64_t)i + hs[k] + (int64_t)n) % (int64_t)n];
+		ck_assert_msg(max_err(got, want, n) <= bound, "hoisted %lld " SEED_FMT, (long long)hs[k], SEED_ARG(&r));
+	}
+	/* Rotate-and-sum over all slots: every slot holds the total. */
+	ck_assert_int_eq(hec_ckks_rotate_sum(f.ev, cd, ca, n, 1), HEC_OK);
+	decrypt_values(&f, got, cd);
+	double complex total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += a[i];
+	for (size_t i = 0; i < n; i++)
+		want[i] = total;
+	ck_assert_msg(max_err(got, want, n) <= n * bound, "rotate_sum " SEED_FMT, SEED_ARG(&r));
+	for (int i = 0; i < 8; i++)
+		hec_ciphertext_free(outs[i]);
+	hec_ciphertext_free(ca);
+	hec_ciphertext_free(cd);
+	free(a);
+	free(want);
+	free(got);
+	teardown(&f);
+}
+END_TEST
+
+/* Rotations composed from power-of-two keys; missing keys are named. */
+START_TEST(test_rotation_composition)
+{
+	test_rng r;
+	test_rng_init(&r, test_seed(0x2f));
+	deterministic_randomness(r.seed);
+	struct fixture f;
+	int64_t pow2[] = {1, 2, 4, 8, 16, 32, 64};
+	setup(&f, small_ckks(8, 2, 1, 2, 40), pow2, 7); /* 128 slots */
+	size_t n = f.slots, N = hec_context_n(f.c);
+	double complex *a = malloc(n * sizeof *a), *want = malloc(n * sizeof *a), *got = malloc(n * sizeof *a);
+	random_values(&r, a, n, 1.0);
+	hec_ciphertext *ca = encrypt_values(&f, a, 1), *cd;
+	ck_assert_int_eq(hec_ciphertext_new(&cd, f.c), HEC_OK);
+	double bound = bound_fresh(N, f.scale) + bound_encode(n, f.scale) + 7 * bound_keyswitch(N, 2, 0) / f.scale;
+	static const int64_t tries[] = {3, 7, 100, 127, -5, -100};
+	for (size_t k = 0; k < 6; k++) {
+		ck_assert_int_eq(hec_ckks_rotate(f.ev, cd, ca, tries[k]), HEC_OK);
+		decrypt_values(&f, got, cd);
+		for (size_t i = 0; i < n; i++)
+			want[i] = a[((int64_t)i + tries[k] + 2 * (int64_t)n) % (int64_t)n];
+		ck_assert_msg(max_err(got, want, n) <= bound, "composed %lld " SEED_FMT, (long long)tries[k], SEED_ARG(&r));
+	}
+	/* Hoisting needs exact keys. */
+	hec_ciphertext *outs[1] = {cd};
+	int64_t st = 3;
+	ck_assert_int_eq(hec_ckks_rotate_hoisted(f.ev, outs, ca, &st, 1), HEC_ERR_KEY);
+	/* Without any keys: a clear error. */
+	hec_evaluator *bare;
+	ck_assert_int_eq(hec_evaluator_new(&bare, f.c, NULL), HEC_OK);
+	ck_assert_int_eq(hec_ckks_rotate(bare, cd, ca, 1), HEC_ERR_KEY);
+	ck_assert(strstr(hec_error_detail(), "rotation by 1") != NULL);
+	hec_ciphertext *c3;
+	ck_assert_int_eq(hec_ciphertext_new(&c3, f.c), HEC_OK);
+	ck_assert_int_eq(hec_ckks_mul(bare, c3, ca, ca), HEC_OK);
+	ck_assert_int_eq(hec_ckks_relinearize(bare, c3, c3), HEC_ERR_KEY);
+	ck_assert_int_eq(hec_ckks_rotate(f.ev, cd, c3, 1), HEC_ERR_ARG);
+	hec_ciphertext_free(c3);
+	hec_evaluator_free(bare);
+	hec_ciphertext_free(ca);
+	hec_ciphertext_free(cd);
+	free(a);
+	free(want);
+	free(got);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(test_context_mismatch)
+{
+	deterministic_randomness(test_seed(0x11));
+	hec_context *c1 = small_ckks(10, 2, 1, 2, 40), *c2 = small_ckks(10, 3, 1, 3, 40);
+	ck_assert(hec_context_fingerprint(c1) != hec_context_fingerprint(c2));
+	hec_secret_key *sk1;
+	ck_assert_int_eq(hec_secret_key_new(&sk1, c1), HEC_OK);
+	hec_plaintext *pt2;
+	hec_ciphertext *ct1;
+	ck_assert_int_eq(hec_plaintext_new(&pt2, c2), HEC_OK);
+	ck_assert_int_eq(hec_ciphertext_new(&ct1, c1), HEC_OK);
+	double complex v = 1;
+	ck_assert_int_eq(hec_ckks_encode(pt2, &v, 1, 1, 0, 0x1p30), HEC_OK);
+	ck_assert_int_eq(hec_encrypt_symmetric(ct1, sk1, pt2), HEC_ERR_MISMATCH);
+	hec_evaluator *ev2;
+	ck_assert_int_eq(hec_evaluator_new(&ev2, c2, NULL), HEC_OK);
+	ck_assert_int_eq(hec_ckks_add(ev2, ct1, ct1, ct1), HEC_ERR_MISMATCH);
+	hec_evaluator_free(ev2);
+	hec_plaintext_free(pt2);
+	hec_ciphertext_free(ct1);
+	hec_secret_key_free(sk1);
+	hec_context_free(c1);
+	hec_context_free(c2);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("ckks");
+	TCase *tc = tcase_create("ckks");
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, test_encode_decode);
+	tcase_add_test(tc, test_encrypt_decrypt);
+	tcase_add_test(tc, test_linear_ops);
+	tcase_add_loop_test(tc, test_mul_relin_rescale, 0, 3);
+	tcase_add_test(tc, test_rotations);
+	tcase_add_test(tc, test_rotation_composition);
+	tcase_add_test(tc, test_context_mismatch);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TEST_MAIN(suite)
