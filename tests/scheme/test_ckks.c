@@ -446,6 +446,145 @@ START_TEST(test_context_mismatch)
 }
 END_TEST
 
+/* Linear transform vs plain matrix-vector product, sparse and full dims. */
+START_TEST(test_linear_transform)
+{
+	test_rng r;
+	test_rng_init(&r, test_seed(0x11ea5));
+	deterministic_randomness(r.seed);
+	hec_context *c = small_ckks(10, 3, 1, 3, 40);
+	struct fixture f;
+	static const size_t dims[] = {16, 64, 512};
+	/* Keys for every step any of the transforms needs. */
+	int64_t steps[600];
+	size_t nsteps = 0;
+	hec_linear_transform *lt[3];
+	double *m[3];
+	for (int t = 0; t < 3; t++) {
+		size_t d = dims[t], rows = t == 1 ? 10 : d; /* one rectangular */
+		m[t] = malloc(d * d * sizeof *m[t]);
+		for (size_t i = 0; i < d * d; i++)
+			m[t][i] = (double)test_rng_below(&r, 2001) / 1000.0 - 1.0;
+		if (t == 2) /* banded: most diagonals zero and skipped */
+			for (size_t i = 0; i < d; i++)
+				for (size_t j = 0; j < d; j++)
+					if ((j + d - i) % d > 3)
+						m[t][i * d + j] = 0;
+		ck_assert_msg(hec_linear_transform_new(&lt[t], c, m[t], rows, d, 2) == HEC_OK, "%s", hec_error_detail());
+		nsteps += hec_linear_transform_steps(lt[t], steps + nsteps, 600 - nsteps);
+	}
+	setup(&f, c, steps, nsteps);
+	size_t N = hec_context_n(c);
+	for (int t = 0; t < 3; t++) {
+		size_t d = dims[t], rows = t == 1 ? 10 : d;
+		double complex *x = malloc(d * sizeof *x), *got = malloc(d * sizeof *x), *want = malloc(d * sizeof *x);
+		for (size_t i = 0; i < d; i++)
+			x[i] = (double)test_rng_below(&r, 2001) / 1000.0 - 1.0;
+		hec_ciphertext *ct, *out;
+		ck_assert_int_eq(hec_ciphertext_new(&ct, c), HEC_OK);
+		ck_assert_int_eq(hec_ciphertext_new(&out, c), HEC_OK);
+		ck_assert_int_eq(hec_ckks_encode(f.pt, x, d, d, 2, f.scale), HEC_OK);
+		ck_assert_int_eq(hec_encrypt(ct, f.pk, f.pt), HEC_OK);
+		ck_assert_msg(hec_ckks_linear_transform(f.ev, out, ct, lt[t]) == HEC_OK, "%s", hec_error_detail());
+		ck_assert_uint_eq(hec_ciphertext_level(out), 1);
+		ck_assert(fabs(hec_ciphertext_scale(out) - f.scale) < 1e-3);
+		ck_assert_int_eq(hec_decrypt(f.pt, f.sk, out), HEC_OK);
+		ck_assert_int_eq(hec_ckks_decode(got, d, f.pt), HEC_OK);
+		double row_l1 = 0;
+		for (size_t i = 0; i < d; i++) {
+			double acc = 0, l1 = 0;
+			for (size_t j = 0; j < d; j++) {
+				acc += i < rows ? m[t][i * d + j] * creal(x[j]) : 0;
+				l1 += i < rows ? fabs(m[t][i * d + j]) : 0;
+			}
+			want[i] = acc;
+			row_l1 = fmax(row_l1, l1);
+		}
+		/* Each rotated copy carries a fresh + key-switch error, weighted by
+		 * the row's l1 norm; plus the encoding of the diagonals and the
+		 * rescale. */
+		double bound = row_l1 * (bound_fresh(N, f.scale) + bound_encode(N / 2, f.scale) +
+		                         2 * bound_keyswitch(N, 3, 0) / f.scale) +
+		               (double)d * bound_encode(N / 2, f.scale) + bound_rescale(N) / f.scale;
+		ck_assert_msg(max_err(got, want, d) <= bound, "dim=%zu err=%g bound=%g " SEED_FMT, d, max_err(got, want, d),
+		              bound, SEED_ARG(&r));
+		hec_ciphertext_free(ct);
+		hec_ciphertext_free(out);
+		free(x);
+		free(got);
+		free(want);
+		hec_linear_transform_free(lt[t]);
+		free(m[t]);
+	}
+	teardown(&f);
+}
+END_TEST
+
+static double f_sigmoid(double x, void *arg)
+{
+	(void)arg;
+	return 1 / (1 + exp(-x));
+}
+
+static double f_square(double x, void *arg)
+{
+	(void)arg;
+	return x * x;
+}
+
+/* Chebyshev series vs Clenshaw on the plain values, degrees 1..31. */
+START_TEST(test_chebyshev)
+{
+	static const size_t degrees[] = {1, 2, 3, 5, 7, 15, 31};
+	size_t deg = degrees[_i];
+	test_rng r;
+	test_rng_init(&r, test_seed(0xcbe0 + (uint64_t)_i));
+	deterministic_randomness(r.seed);
+	double lo = -8, hi = 8;
+	size_t depth = hec_ckks_chebyshev_depth(deg, lo, hi);
+	struct fixture f;
+	setup(&f, small_ckks(10, (unsigned)depth + 1, 1, (unsigned)depth + 1, 40), NULL, 0);
+	size_t n = f.slots, N = hec_context_n(f.c);
+	double coef[32];
+	hec_chebyshev_fit(coef, deg, deg == 2 ? f_square : f_sigmoid, NULL, lo, hi);
+	double complex *x = malloc(n * sizeof *x), *got = malloc(n * sizeof *x), *want = malloc(n * sizeof *x);
+	for (size_t i = 0; i < n; i++) {
+		x[i] = lo + (hi - lo) * (double)test_rng_next(&r) / 0x1p64;
+		want[i] = hec_chebyshev_eval(coef, deg, lo, hi, creal(x[i]));
+	}
+	if (deg == 2) /* the fit of x^2 is exact */
+		ck_assert(fabs(hec_chebyshev_eval(coef, 2, lo, hi, 3.0) - 9.0) < 1e-9);
+	hec_ciphertext *ct = encrypt_values(&f, x, depth), *out;
+	ck_assert_int_eq(hec_ciphertext_new(&out, f.c), HEC_OK);
+	ck_assert_msg(hec_ckks_eval_chebyshev(f.ev, out, ct, coef, deg, lo, hi) == HEC_OK, "%s", hec_error_detail());
+	ck_assert_uint_eq(hec_ciphertext_level(out), 0);
+	ck_assert(fabs(hec_ciphertext_scale(out) / f.scale - 1) < 1e-9);
+	decrypt_values(&f, got, out);
+	/* Each T_i grows the error by at most a factor 2 i per level (|T'_i| <=
+	 * i^2 on [-1, 1], and 2 T_a T_b doubles), times sum |c_i|. */
+	double l1 = 0;
+	for (size_t k = 0; k <= deg; k++)
+		l1 += fabs(coef[k]);
+	double base = bound_fresh(N, f.scale) * 2 / (hi - lo) + bound_rescale(N) / f.scale +
+	              bound_keyswitch(N, depth + 1, 0) / f.scale;
+	double bound = l1 * (double)(deg * deg) * 4 * base;
+	ck_assert_msg(max_err(got, want, n) <= bound, "deg=%zu err=%g bound=%g " SEED_FMT, deg, max_err(got, want, n),
+	              bound, SEED_ARG(&r));
+	/* Too few levels: a clear error. */
+	hec_ciphertext *low;
+	ck_assert_int_eq(hec_ciphertext_new(&low, f.c), HEC_OK);
+	ck_assert_int_eq(hec_ckks_drop_to_level(f.ev, low, ct, depth - 1), HEC_OK);
+	ck_assert_int_eq(hec_ckks_eval_chebyshev(f.ev, out, low, coef, deg, lo, hi), HEC_ERR_LEVEL);
+	hec_ciphertext_free(low);
+	hec_ciphertext_free(ct);
+	hec_ciphertext_free(out);
+	free(x);
+	free(got);
+	free(want);
+	teardown(&f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ckks");
@@ -458,6 +597,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_rotations);
 	tcase_add_test(tc, test_rotation_composition);
 	tcase_add_test(tc, test_context_mismatch);
+	tcase_add_test(tc, test_linear_transform);
+	tcase_add_loop_test(tc, test_chebyshev, 0, 7);
 	suite_add_tcase(s, tc);
 	return s;
 }
