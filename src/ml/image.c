@@ -210,10 +210,12 @@ static void jpeg_fail(j_common_ptr cinfo)
 	longjmp(e->jump, 1);
 }
 
+/* Count warnings (level -1: e.g. premature end of data, which libjpeg
+ * papers over with gray) without printing them; they become errors below. */
 static void jpeg_quiet(j_common_ptr cinfo, int level)
 {
-	(void)cinfo;
-	(void)level; /* warnings (e.g. premature end) become errors below */
+	if (level < 0)
+		cinfo->err->num_warnings++;
 }
 
 static hec_status load_jpeg(hec_ml_image_t *img, const char *path, FILE *f)
