@@ -86,7 +86,7 @@ hec_status hec_rns_conv_new(hec_rns_conv **out, size_t n, const uint64_t *from, 
 		if (hec_ntt_mod_inv(&cv->fhat_inv[i], fhat, m->q) != HEC_OK) {
 			hec_rns_conv_free(cv);
 			return hec_error_set(HEC_ERR_ARG, "rns_conv: source modulus %llu is not coprime to the others",
-			                     (unsigned long long)m->q);
+			                     (unsigned long long)from[i]);
 		}
 		cv->fhat_inv_shoup[i] = hec_ntt_shoup(cv->fhat_inv[i], m->q);
 		cv->f_half[i] = m->q / 2;
