@@ -399,6 +399,7 @@ typedef struct hec_ml_train_opts_t {
 	float lr;             /* Adam step size (peak; cosine decay to lr/50) */
 	float weight_decay;   /* decoupled (AdamW) */
 	unsigned shift;       /* random translation augmentation, pixels (0 = off) */
+	int flip;             /* random horizontal flips (for Fashion-MNIST; not digits) */
 	size_t maps1, maps2;  /* conv maps (0 = architecture default) */
 	size_t hidden;        /* hidden dense width (0 = default) */
 	/* Per-epoch report (may be NULL): epoch (1-based), mean training loss,

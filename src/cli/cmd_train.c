@@ -10,7 +10,8 @@
 static const char usage_text[] =
     "usage: hecate train --dataset mnist|fashion-mnist --arch cryptonets|deep --out MODEL.hcm\n"
     "                    [--epochs E] [--seed S] [--plot FILE.svg] [--data DIR] [--threads T]\n"
-    "                    [--lr X] [--batch B] [--shift P] [--maps1 M] [--maps2 M] [--hidden H]\n"
+    "                    [--lr X] [--wd W] [--batch B] [--shift P] [--flip] [--maps1 M]\n"
+    "                    [--maps2 M] [--hidden H]\n"
     "\n"
     "Train a CNN whose activations are trained quadratics a*x^2 + b*x + c, so the\n"
     "encrypted evaluator can run it under CKKS:\n"
@@ -29,8 +30,10 @@ static const char usage_text[] =
     "  --data DIR     where the data set is (else $HECATE_DATA, ./data/<set>,\n"
     "                 /usr/share/datasets/<set>; `scripts/get-data.sh` fetches both)\n"
     "  --threads T    OpenMP threads (default: all cores); does not change the result\n"
-    "  --lr X --batch B --shift P --maps1 M --maps2 M --hidden H   hyper-parameters\n"
-    "                 (P: random translation of up to P pixels, 0..4)\n";
+    "  --lr X --wd W --batch B --shift P --maps1 M --maps2 M --hidden H\n"
+    "                 hyper-parameters (W: decoupled weight decay; P: random translation\n"
+    "                 of up to P pixels, 0..4)\n"
+    "  --flip         random horizontal flips (garments, not digits)\n";
 
 struct ctx {
 	double *loss, *tr, *te;
@@ -65,7 +68,8 @@ int hec_cmd_train(int argc, char **argv)
 	           *data = NULL, *v;
 	unsigned long long epochs = 0, seed = 1, threads = 0, batch = 0, shift = 1000, maps1 = 0,
 	                   maps2 = 0, hidden = 0;
-	double lr = 0;
+	double lr = 0, wd = -1;
+	int flip = 0;
 	for (int i = 1; i < argc; i++) {
 		int r;
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -73,7 +77,9 @@ int hec_cmd_train(int argc, char **argv)
 			return 0;
 		}
 #define OPT(name) ((r = cli_opt(cmd, argc, argv, &i, name, &v)) != 0)
-		if (OPT("--dataset")) {
+		if (!strcmp(argv[i], "--flip")) {
+			flip = 1;
+		} else if (OPT("--dataset")) {
 			if (r < 0) return 2;
 			dataset = v;
 		} else if (OPT("--arch")) {
@@ -104,6 +110,8 @@ int hec_cmd_train(int argc, char **argv)
 			if (r < 0 || cli_uint(cmd, "--maps2", v, 1, 256, &maps2)) return 2;
 		} else if (OPT("--hidden")) {
 			if (r < 0 || cli_uint(cmd, "--hidden", v, 1, 4096, &hidden)) return 2;
+		} else if (OPT("--wd")) {
+			if (r < 0 || cli_double(cmd, "--wd", v, 0, 10.0, &wd)) return 2;
 		} else if (OPT("--lr")) {
 			if (r < 0 || cli_double(cmd, "--lr", v, 1e-6, 1.0, &lr)) return 2;
 		} else {
@@ -152,6 +160,8 @@ int hec_cmd_train(int argc, char **argv)
 	if (maps2) o.maps2 = maps2;
 	if (hidden) o.hidden = hidden;
 	if (lr > 0) o.lr = (float)lr;
+	if (wd >= 0) o.weight_decay = (float)wd;
+	o.flip = flip;
 
 	hec_ml_dataset *train = NULL, *test = NULL;
 	hec_status s = hec_ml_dataset_load(&train, dataset, HEC_ML_TRAIN, data);
@@ -180,10 +190,11 @@ int hec_cmd_train(int argc, char **argv)
 	} else {
 		char note[256];
 		snprintf(note, sizeof note,
-		         "hecate train --dataset %s --arch %s --epochs %u --seed %llu --lr %g --batch %zu "
-		         "--shift %u --maps1 %zu --maps2 %zu --hidden %zu",
-		         dataset, arch, o.epochs, seed, (double)o.lr, o.batch, o.shift, o.maps1,
-		         a == HEC_ML_ARCH_DEEP ? o.maps2 : 0, o.hidden);
+		         "hecate train --dataset %s --arch %s --epochs %u --seed %llu --lr %g --wd %g "
+		         "--batch %zu --shift %u%s --maps1 %zu --maps2 %zu --hidden %zu",
+		         dataset, arch, o.epochs, seed, (double)o.lr, (double)o.weight_decay, o.batch,
+		         o.shift, o.flip ? " --flip" : "", o.maps1, a == HEC_ML_ARCH_DEEP ? o.maps2 : 0,
+		         o.hidden);
 		hec_ml_model_set_note(m, note);
 		s = hec_ml_model_save(m, out);
 		if (s)

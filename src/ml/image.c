@@ -313,8 +313,11 @@ hec_status hec_ml_image_load(hec_ml_image_t *img, const char *path)
 		}
 		s = hec_ml_image_decode_pgm(img, buf, rd);
 		free(buf);
-		if (s)
-			return hec_error_set(s, "%s: %s", path, hec_error_detail());
+		if (s) {
+			char d[512]; /* copy: the detail lives in hec_error_set's buffer */
+			snprintf(d, sizeof d, "%s", hec_error_detail());
+			return hec_error_set(s, "%s: %s", path, d);
+		}
 		return HEC_OK;
 	}
 	fclose(f);

@@ -494,6 +494,15 @@ hec_status hec_ml_model_deserialize(hec_ml_model **dst, const uint8_t *buf, size
 	return HEC_OK;
 }
 
+/* Prefix the current error detail with the file name.  The detail is
+ * copied first: it lives in the buffer hec_error_set writes. */
+static hec_status prefix_path(hec_status s, const char *path)
+{
+	char d[512];
+	snprintf(d, sizeof d, "%s", hec_error_detail());
+	return hec_error_set(s, "%s: %s", path, d);
+}
+
 hec_status hec_ml_model_load(hec_ml_model **dst, const char *path)
 {
 	if (!dst || !path)
@@ -510,7 +519,7 @@ hec_status hec_ml_model_load(hec_ml_model **dst, const char *path)
 		                  (unsigned long long)h.payload_len, HEC_ML_MODEL_MAX_BYTES);
 	if (s) {
 		fclose(f);
-		return hec_error_set(s, "%s: %s", path, hec_error_detail());
+		return prefix_path(s, path);
 	}
 	/* Allocate what the (bounded) header announces plus one byte to detect
 	 * trailing data. */
@@ -535,7 +544,7 @@ hec_status hec_ml_model_load(hec_ml_model **dst, const char *path)
 	s = hec_ml_model_deserialize(dst, buf, rd);
 	free(buf);
 	if (s)
-		return hec_error_set(s, "%s: %s", path, hec_error_detail());
+		return prefix_path(s, path);
 	return HEC_OK;
 }
 

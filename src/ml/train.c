@@ -291,12 +291,13 @@ static void init_weights(hec_ml_model *m, hec_ml_rng_t *r)
 
 /* Prepare a training input with an integer translation (dx, dy), the
  * vacated border filled with background. */
-static void prepare_shifted(const hec_ml_model *m, float *dst, const uint8_t *px, int dx, int dy)
+static void prepare_shifted(const hec_ml_model *m, float *dst, const uint8_t *px, int dx, int dy,
+                            int flip)
 {
 	float f[784];
 	for (int y = 0; y < 28; y++)
 		for (int x = 0; x < 28; x++) {
-			int sx = x - dx, sy = y - dy;
+			int sx = (flip ? 27 - x : x) - dx, sy = y - dy;
 			f[y * 28 + x] = sx >= 0 && sx < 28 && sy >= 0 && sy < 28
 			                    ? (float)px[sy * 28 + sx] / 255.0f
 			                    : 0.0f;
@@ -351,7 +352,7 @@ hec_status hec_ml_train_cnn(hec_ml_model **dst, const hec_ml_dataset *train,
 	float *P = malloc(np * sizeof *P), *G = malloc(np * sizeof *G);
 	float *M1 = calloc(np, sizeof *M1), *M2 = calloc(np, sizeof *M2);
 	size_t *order = malloc(n * sizeof *order);
-	signed char *shifts = malloc(2 * o->batch);
+	signed char *shifts = malloc(3 * o->batch);
 	uint8_t *decay = calloc(np, 1);
 	struct worker *wk = calloc(nchunks, sizeof *wk);
 	int bad = !P || !G || !M1 || !M2 || !order || !shifts || !decay || !wk;
@@ -388,6 +389,8 @@ hec_status hec_ml_train_cnn(hec_ml_model **dst, const hec_ml_dataset *train,
 				shifts[i] = o->shift ? (signed char)((int)hec_ml_rng_below(&rng, 2 * o->shift + 1) -
 				                                     (int)o->shift)
 				                     : 0;
+			for (size_t i = 0; i < o->batch; i++)
+				shifts[2 * o->batch + i] = o->flip ? (signed char)hec_ml_rng_below(&rng, 2) : 0;
 			for (size_t i = 0; i < m->n_layers; i++)
 				if (tl[i].kind == HEC_ML_POLY)
 					for (size_t k = 0; k < tl[i].nc; k++)
@@ -399,7 +402,7 @@ hec_status hec_ml_train_cnn(hec_ml_model **dst, const hec_ml_dataset *train,
 				worker_zero(w, &e);
 				for (size_t t = c * o->chunk; t < (c + 1) * o->chunk; t++) {
 					prepare_shifted(m, w->acts, hec_ml_dataset_image(train, idx[t]),
-					                shifts[2 * t], shifts[2 * t + 1]);
+					                shifts[2 * t], shifts[2 * t + 1], shifts[2 * o->batch + t]);
 					sample_step(&e, w, hec_ml_dataset_label(train, idx[t]));
 				}
 				worker_flush(&e, w);
