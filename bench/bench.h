@@ -37,5 +37,6 @@ void bench_report(const struct bench_opts *o, const char *bench, const char *fie
 void bench_header(const struct bench_opts *o, const char *title);
 
 int bench_ntt(const struct bench_opts *o);
+int bench_ring(const struct bench_opts *o);
 
 #endif
