@@ -308,6 +308,73 @@ hec_status hec_ckks_eval_chebyshev(hec_evaluator *ev, hec_ciphertext *dst, const
 size_t hec_ckks_chebyshev_depth(size_t degree, double lo, double hi);
 
 /* ---------------------------------------------------------------------------
+ * Serialization (DESIGN.md): a 48-byte header — magic "HECATE", format
+ * version, object type, flags, the parameter fingerprint, payload length,
+ * CRC-32 of header and payload — then a little-endian payload with
+ * coefficients bit-packed to their prime's width.  Seeded objects (public
+ * keys, evaluation keys, symmetric ciphertexts) store the 32-byte seed of
+ * their uniform half.  Readers check everything before trusting it and
+ * return a specific code: HEC_ERR_FORMAT (magic, version, type, sizes,
+ * truncation, reserved bits), HEC_ERR_CHECKSUM, HEC_ERR_MISMATCH
+ * (fingerprint), HEC_ERR_RANGE (a coefficient >= its prime, a bad scale or
+ * level).  Serializers allocate *buf (release with free()).
+ * ------------------------------------------------------------------------ */
+
+typedef enum hec_object_type {
+	HEC_OBJ_PARAMS = 1,
+	HEC_OBJ_SECRET_KEY = 2,
+	HEC_OBJ_PUBLIC_KEY = 3,
+	HEC_OBJ_EVAL_KEYS = 4,
+	HEC_OBJ_CIPHERTEXT = 5,
+	HEC_OBJ_PLAINTEXT = 6,
+	HEC_OBJ_MODEL = 16,  /* src/ml model files share the header */
+	HEC_OBJ_DATASET = 17 /* encrypted data sets (src/ml) */
+} hec_object_type;
+
+#define HEC_HEADER_BYTES 48
+#define HEC_FORMAT_VERSION 1
+
+typedef struct hec_header_t {
+	uint16_t version, type, flags;
+	uint64_t fingerprint;
+	uint64_t payload_len;
+	uint32_t checksum;
+} hec_header_t;
+
+/* Parse and check a header (magic, version, reserved bytes) without a
+ * context; does not verify the checksum (needs the payload). */
+hec_status hec_header_parse(hec_header_t *h, const uint8_t *buf, size_t len);
+/* Name of an object type ("ciphertext", ...). */
+const char *hec_object_type_name(uint16_t type);
+/* Check a whole object: header, payload length == len - header, CRC. */
+hec_status hec_object_check(hec_header_t *h, const uint8_t *buf, size_t len);
+
+hec_status hec_params_serialize(const hec_context *c, uint8_t **buf, size_t *len);
+/* Rebuild a context from serialized parameters (insecure ones only if
+ * allow_insecure).  Allocates *out. */
+hec_status hec_params_deserialize(hec_context **out, const uint8_t *buf, size_t len, bool allow_insecure);
+
+hec_status hec_secret_key_serialize(const hec_secret_key *sk, uint8_t **buf, size_t *len);
+hec_status hec_secret_key_deserialize(hec_secret_key **out, const hec_context *c, const uint8_t *buf, size_t len);
+hec_status hec_public_key_serialize(const hec_public_key *pk, uint8_t **buf, size_t *len);
+hec_status hec_public_key_deserialize(hec_public_key **out, const hec_context *c, const uint8_t *buf, size_t len);
+hec_status hec_eval_keys_serialize(const hec_eval_keys *ek, uint8_t **buf, size_t *len);
+hec_status hec_eval_keys_deserialize(hec_eval_keys **out, const hec_context *c, const uint8_t *buf, size_t len);
+hec_status hec_ciphertext_serialize(const hec_ciphertext *ct, uint8_t **buf, size_t *len);
+hec_status hec_ciphertext_deserialize(hec_ciphertext *ct, const uint8_t *buf, size_t len);
+hec_status hec_plaintext_serialize(const hec_plaintext *pt, uint8_t **buf, size_t *len);
+hec_status hec_plaintext_deserialize(hec_plaintext *pt, const uint8_t *buf, size_t len);
+
+/* Read one whole object (header + payload) from a stream into a fresh
+ * buffer, refusing payloads above max_payload bytes.  HEC_ERR_IO at a read
+ * error, HEC_ERR_FORMAT when truncated.  *buf is freed by the caller. */
+hec_status hec_object_read(FILE *f, uint8_t **buf, size_t *len, uint64_t max_payload);
+/* Write a buffer fully; HEC_ERR_IO on failure. */
+hec_status hec_object_write(FILE *f, const uint8_t *buf, size_t len);
+/* An upper bound on any object's payload for context c (for readers). */
+uint64_t hec_context_max_payload(const hec_context *c);
+
+/* ---------------------------------------------------------------------------
  * Precision report
  * ------------------------------------------------------------------------ */
 

@@ -115,7 +115,7 @@ static hec_status context_new(hec_context **out, const hec_params_t *p, bool ins
 	if (!c)
 		return hec_error_set(HEC_ERR_NOMEM, "context: out of memory");
 	c->params = *p;
-	c->secure = !insecure || reached >= p->security;
+	c->secure = reached != HEC_SECURITY_NONE && (p->security == HEC_SECURITY_NONE || reached >= p->security);
 	c->level = reached;
 	c->log_qp = log_qp;
 	c->digit_size = (p->nq + p->dnum - 1) / p->dnum;
