@@ -507,8 +507,9 @@ const char *hec_ml_lr_task_name(hec_ml_lr_task t);
 void hec_ml_lr_features(float *dst196, const uint8_t *pixels28);
 
 /* Train on the images of `train` carrying the task's two labels.  The
- * result is a BINARY model: avgpool 2 -> dense 1 -> poly (the sigmoid fit,
- * or none for degree 0).  Deterministic for given options (sums in fixed
+ * result is a BINARY model reading the 2x2-pooled input (input.pool = 2,
+ * mean 0, std 1): dense 196 -> 1, then a POLY layer holding the sigmoid fit
+ * the training used (none for degree 0).  Deterministic for given options (sums in fixed
  * order, independent of the thread count).  Allocates.
  * Errors: HEC_ERR_ARG (bad options, no training images), HEC_ERR_NOMEM. */
 hec_status hec_ml_train_lr(hec_ml_model **dst, const hec_ml_dataset *train,

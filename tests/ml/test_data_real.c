@@ -2,6 +2,7 @@
  * only when its files are present (the CI machine may lack the data) and
  * prints what it skipped.  With the data, the shipped models must meet
  * the accuracy bars of issue 6. */
+#include <math.h>
 #include <stdlib.h>
 
 #include "mltest.h"
@@ -79,6 +80,55 @@ START_TEST(test_shipped_models)
 }
 END_TEST
 
+/* A real test digit, upscaled 3x by replication, inverted to dark ink on
+ * white, saved as PGM and loaded back with invert: the area filter undoes
+ * the upscaling exactly, so the prediction equals the data set path's. */
+START_TEST(test_image_path_matches)
+{
+	const char *dir = getenv("HECATE_MODELS");
+	char p[4096];
+	snprintf(p, sizeof p, "%s/mnist-cryptonets.hcm", dir ? dir : "models");
+	if (access(p, R_OK) != 0 || !have("mnist")) {
+		printf("SKIP: needs %s and MNIST\n", p);
+		return;
+	}
+	hec_ml_model *m;
+	CK_OK(hec_ml_model_load(&m, p));
+	hec_ml_dataset *te;
+	CK_OK(hec_ml_dataset_load(&te, "mnist", HEC_ML_TEST, getenv("HECATE_TEST_DATA")));
+	for (size_t k = 0; k < 20; k++) {
+		const uint8_t *px = hec_ml_dataset_image(te, k);
+		hec_ml_image_t big;
+		big.width = big.height = 84;
+		big.pixels = malloc(84 * 84);
+		for (size_t y = 0; y < 84; y++)
+			for (size_t x = 0; x < 84; x++)
+				big.pixels[y * 84 + x] = (uint8_t)(255 - px[(y / 3) * 28 + x / 3]);
+		char f[64];
+		tmp_path(f, sizeof f, "digit.pgm");
+		CK_OK(hec_ml_image_write_pgm(f, &big));
+		hec_ml_image_clear(&big);
+		hec_ml_image_t back;
+		hec_ml_image_init(&back);
+		CK_OK(hec_ml_image_load(&back, f));
+		float in[784], direct[784];
+		CK_OK(hec_ml_image_resample(in, 28, 28, &back, 1));
+		for (size_t i = 0; i < 784; i++) {
+			direct[i] = (float)px[i] / 255.0f;
+			ck_assert_msg(fabsf(in[i] - direct[i]) < 1e-6f, "image %zu pixel %zu", k, i);
+		}
+		unsigned l1, l2;
+		CK_OK(hec_ml_model_predict(m, &l1, NULL, in));
+		CK_OK(hec_ml_model_predict(m, &l2, NULL, direct));
+		ck_assert_uint_eq(l1, l2);
+		hec_ml_image_clear(&back);
+		unlink(f);
+	}
+	hec_ml_dataset_free(te);
+	hec_ml_model_free(m);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ml-data-real");
@@ -86,6 +136,7 @@ static Suite *suite(void)
 	tcase_set_timeout(t, 600);
 	tcase_add_test(t, test_real_sets);
 	tcase_add_test(t, test_shipped_models);
+	tcase_add_test(t, test_image_path_matches);
 	suite_add_tcase(s, t);
 	return s;
 }
