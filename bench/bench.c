@@ -111,3 +111,21 @@ void bench_report(const struct bench_opts *o, const char *bench, const char *fie
 	}
 	fflush(stdout);
 }
+
+void bench_report_value(const struct bench_opts *o, const char *bench, const char *fields, const char *kernel,
+                        unsigned threads, const char *name, double value)
+{
+	if (o->json) {
+		printf("{\"bench\":\"%s\"%s%s,\"kernel\":\"%s\",\"threads\":%u,\"%s\":%.6g,\"cpu\":\"%s\"}\n",
+		       bench, *fields ? "," : "", fields, kernel, threads, name, value, cpu_name());
+	} else {
+		char params[64];
+		size_t j = 0;
+		for (const char *p = fields; *p && j + 1 < sizeof params; p++)
+			if (*p != '"')
+				params[j++] = *p == ':' ? '=' : *p == ',' ? ' ' : *p;
+		params[j] = 0;
+		printf("%-14s %-34s %-9s %7u %6s %12.6g %s\n", bench, params, kernel, threads, "-", value, name);
+	}
+	fflush(stdout);
+}

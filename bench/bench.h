@@ -38,5 +38,11 @@ void bench_header(const struct bench_opts *o, const char *title);
 
 int bench_ntt(const struct bench_opts *o);
 int bench_ring(const struct bench_opts *o);
+int bench_ckks(const struct bench_opts *o);
+
+/* Print a non-timing measurement (a size, a precision, an accuracy): the
+ * JSON object carries `bench`, the fields, then "<name>":value. */
+void bench_report_value(const struct bench_opts *o, const char *bench, const char *fields, const char *kernel,
+                        unsigned threads, const char *name, double value);
 
 #endif

@@ -15,6 +15,7 @@ struct family {
 static const struct family families[] = {
 	{"ntt", bench_ntt, "forward/inverse NTT and element-wise multiply, per kernel"},
 	{"ring", bench_ring, "RNS polynomials: NTT of all limbs, conversion, ModUp/Down, rescale, automorphism"},
+	{"ckks", bench_ckks, "CKKS keys, encoding, encryption, arithmetic, rotations, transforms, sizes, precision"},
 };
 #define NFAMILIES (sizeof families / sizeof families[0])
 
