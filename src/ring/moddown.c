@@ -45,18 +45,13 @@ hec_status hec_poly_mod_down(hec_poly *dst, const hec_poly *x_q, const hec_poly 
 
 	HEC_OMP_FOR_IF(limbs * n >= HEC_OMP_MIN_WORDS / 4)
 	for (size_t i = 0; i < limbs; i++) {
-		const uint64_t q = r->prime[i], pinv = r->pinv[i], pinvs = r->pinv_shoup[i];
-		const uint64_t *a = hec_poly_limb(x_q, i);
-		uint64_t *c = out[i], *d = hec_poly_limb(dst, i);
-		if (ntt) {
-			hec_ntt_fwd_lazy(r->tab[i], c, c);
-			/* a + 4q - c in (0, 5q): one Shoup product absorbs the lazy range. */
-			for (size_t k = 0; k < n; k++)
-				d[k] = hec_ntt_mod_mul_shoup(a[k] + 4 * q - c[k], pinv, pinvs, q);
-		} else {
-			for (size_t k = 0; k < n; k++)
-				d[k] = hec_ntt_mod_mul_shoup(a[k] + q - c[k], pinv, pinvs, q);
-		}
+		const hec_modulus_t *m = &r->mod[i];
+		uint64_t *d = hec_poly_limb(dst, i);
+		if (ntt)
+			hec_ntt_fwd(r->tab[i], out[i], out[i]);
+		/* Vector kernels (SIMD where the NTT layer has them). */
+		hec_ntt_vec_sub(d, hec_poly_limb(x_q, i), out[i], n, m);
+		hec_ntt_vec_mul_scalar(d, d, r->pinv[i], n, m);
 	}
 	dst->basis = HEC_BASIS_Q;
 	dst->limbs = limbs;
