@@ -3,16 +3,66 @@
  * drawing from the caller's ChaCha20 stream in a fixed order (limb by limb,
  * coefficient by coefficient), so a stored seed reproduces the polynomial.
  *
+ * Each sampler reads the stream in 512-byte chunks (64 little-endian
+ * 64-bit words, generated four ChaCha20 blocks at a time) and discards the
+ * words left in the last chunk: the polynomial is a function of the seed,
+ * stream and the generator's position.
+ *
  * Secret-dependent values are handled without secret-dependent branches or
  * memory indices where it is cheap to do so: residues of signed values use
  * masks, and the error distribution is a centered binomial computed from
  * bit counts.  Rejection loops reveal only how many candidates were
  * discarded, which is independent of the values kept. */
+#include <string.h>
+
 #include "ring_internal.h"
+
+enum { CHUNK_WORDS = 64 };
+
+struct reader {
+	hec_prng *g;
+	size_t pos;
+	uint64_t w[CHUNK_WORDS];
+};
+
+static void reader_init(struct reader *r, hec_prng *g)
+{
+	r->g = g;
+	r->pos = CHUNK_WORDS;
+}
+
+static inline uint64_t reader_next(struct reader *r)
+{
+	if (r->pos == CHUNK_WORDS) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		/* The words are little-endian: on such hosts, the bytes as is. */
+		hec_prng_bytes(r->g, r->w, sizeof r->w);
+#else
+		uint8_t b[8 * CHUNK_WORDS];
+		hec_prng_bytes(r->g, b, sizeof b);
+		for (size_t i = 0; i < CHUNK_WORDS; i++) {
+			uint64_t v = 0;
+			for (int k = 7; k >= 0; k--)
+				v = (v << 8) | b[8 * i + (size_t)k];
+			r->w[i] = v;
+		}
+		explicit_bzero(b, sizeof b);
+#endif
+		r->pos = 0;
+	}
+	return r->w[r->pos++];
+}
+
+static void reader_done(struct reader *r)
+{
+	explicit_bzero(r->w, sizeof r->w);
+}
 
 void hec_sample_uniform(hec_poly *p, hec_prng *g)
 {
 	const size_t n = p->ring->n;
+	struct reader rd;
+	reader_init(&rd, g);
 	for (size_t i = 0; i < p->limbs; i++) {
 		const hec_modulus_t *m = hec_poly_mod(p, i);
 		/* Candidates of the prime's bit length: acceptance > 1/2 and no
@@ -22,11 +72,12 @@ void hec_sample_uniform(hec_poly *p, hec_prng *g)
 		for (size_t k = 0; k < n; k++) {
 			uint64_t v;
 			do
-				v = hec_prng_u64(g) & mask;
+				v = reader_next(&rd) & mask;
 			while (v >= q);
 			d[k] = v;
 		}
 	}
+	reader_done(&rd);
 	p->ntt = true;
 }
 
@@ -40,6 +91,8 @@ static inline void set_small(hec_poly *p, size_t k, int64_t s)
 void hec_sample_ternary(hec_poly *p, hec_prng *g)
 {
 	const size_t n = p->ring->n;
+	struct reader rd;
+	reader_init(&rd, g);
 	uint64_t pool = 0;
 	unsigned bits = 0;
 	for (size_t k = 0; k < n; k++) {
@@ -47,7 +100,7 @@ void hec_sample_ternary(hec_poly *p, hec_prng *g)
 		/* Uniform in {0, 1, 2} from 2-bit candidates (3 is rejected). */
 		do {
 			if (bits < 2) {
-				pool = hec_prng_u64(g);
+				pool = reader_next(&rd);
 				bits = 64;
 			}
 			v = pool & 3;
@@ -56,16 +109,17 @@ void hec_sample_ternary(hec_poly *p, hec_prng *g)
 		} while (v == 3);
 		set_small(p, k, (int64_t)v - 1);
 	}
+	reader_done(&rd);
 	p->ntt = false;
 }
 
 /* Uniform in [0, bound] by rejection on candidates of bound's bit length. */
-static uint64_t uniform_upto(hec_prng *g, uint64_t bound)
+static uint64_t uniform_upto(struct reader *rd, uint64_t bound)
 {
 	const uint64_t mask = bound ? UINT64_MAX >> __builtin_clzll(bound) : 0;
 	uint64_t v;
 	do
-		v = hec_prng_u64(g) & mask;
+		v = reader_next(rd) & mask;
 	while (v > bound);
 	return v;
 }
@@ -82,11 +136,13 @@ hec_status hec_sample_ternary_hw(hec_poly *p, hec_prng *g, size_t h)
 	 * positions (as in the other libraries' samplers); keys are sampled
 	 * once, where a cache-timing observer is not the threat model. */
 	uint64_t *code = hec_poly_limb(p, 0);
+	struct reader rd;
+	reader_init(&rd, g);
 	uint64_t pool = 0;
 	unsigned bits = 0;
 	for (size_t k = 0; k < n; k++) {
 		if (!bits) {
-			pool = hec_prng_u64(g);
+			pool = reader_next(&rd);
 			bits = 64;
 		}
 		code[k] = k < h ? 1 + (pool & 1) : 0;
@@ -94,7 +150,7 @@ hec_status hec_sample_ternary_hw(hec_poly *p, hec_prng *g, size_t h)
 		bits--;
 	}
 	for (size_t k = n - 1; k > 0; k--) {
-		size_t j = (size_t)uniform_upto(g, k);
+		size_t j = (size_t)uniform_upto(&rd, k);
 		uint64_t t = code[k];
 		code[k] = code[j];
 		code[j] = t;
@@ -105,6 +161,7 @@ hec_status hec_sample_ternary_hw(hec_poly *p, hec_prng *g, size_t h)
 		for (size_t i = p->limbs; i-- > 0;)
 			hec_poly_limb(p, i)[k] = hec_small_to_residue(s, hec_poly_mod(p, i)->q);
 	}
+	reader_done(&rd);
 	p->ntt = false;
 	return HEC_OK;
 }
@@ -127,13 +184,16 @@ void hec_sample_error(hec_poly *p, hec_prng *g, int64_t *v)
 	 * 10.5 (sigma = 3.24), support [-21, 21], and the same time for every
 	 * value. */
 	const size_t n = p->ring->n;
+	struct reader rd;
+	reader_init(&rd, g);
 	for (size_t k = 0; k < n; k++) {
-		uint64_t u = hec_prng_u64(g);
+		uint64_t u = reader_next(&rd);
 		int64_t e = (int64_t)popcount32((uint32_t)(u & 0x1fffff)) -
 		            (int64_t)popcount32((uint32_t)((u >> 21) & 0x1fffff));
 		set_small(p, k, e);
 		if (v)
 			v[k] = e;
 	}
+	reader_done(&rd);
 	p->ntt = false;
 }

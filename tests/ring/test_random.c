@@ -119,6 +119,28 @@ START_TEST(test_prng_stream)
 			w = (w << 8) | out[3 + 8 * i + (size_t)b];
 		ck_assert_uint_eq(v, w);
 	}
+	/* Long requests take the four-blocks-at-a-time path: the same bytes,
+	 * also across the 32-bit boundary of the block counter. */
+	for (int t = 0; t < 2; t++) {
+		uint8_t big[1000];
+		hec_prng_init(&h, seed, stream);
+		const uint64_t c0 = t ? UINT64_C(0xfffffffe) : 0;
+		h.counter = c0;
+		hec_prng_bytes(&h, big, sizeof big);
+		for (size_t blk = 0; blk * 64 < sizeof big; blk++) {
+			uint64_t c = c0 + blk;
+			uint32_t key[8], w[16];
+			const uint32_t nc[3] = {(uint32_t)(c >> 32), (uint32_t)stream, (uint32_t)(stream >> 32)};
+			for (int i = 0; i < 8; i++)
+				key[i] = (uint32_t)seed[4 * i] | (uint32_t)seed[4 * i + 1] << 8 |
+				         (uint32_t)seed[4 * i + 2] << 16 | (uint32_t)seed[4 * i + 3] << 24;
+			_hec_chacha20_block(w, key, (uint32_t)c, nc);
+			for (size_t k = 0; k < 64 && blk * 64 + k < sizeof big; k++)
+				ck_assert_msg(big[blk * 64 + k] == (uint8_t)(w[k / 4] >> (8 * (k % 4))), "block %zu byte %zu",
+				              blk, k);
+		}
+		ck_assert_uint_eq(h.counter, c0 + 16);
+	}
 	/* Streams are separate. */
 	hec_prng_init(&h, seed, HEC_STREAM_SECRET);
 	hec_prng_init(&g, seed, HEC_STREAM_PUBLIC);
