@@ -50,6 +50,9 @@ uint64_t hec_ml_rng_next(hec_ml_rng_t *r);
 uint64_t hec_ml_rng_below(hec_ml_rng_t *r, uint64_t bound);
 /* Uniform double in [0, 1) with 53 random bits. */
 double hec_ml_rng_uniform(hec_ml_rng_t *r);
+/* Fisher-Yates shuffle of order[0..n-1] in place, drawing
+ * hec_ml_rng_below(r, i + 1) for i = n-1 down to 1. */
+void hec_ml_shuffle(size_t *order, size_t n, hec_ml_rng_t *r);
 
 /* ------------------------------------------------------------------ */
 /* IDX files and data sets                                             */
@@ -259,6 +262,8 @@ hec_ml_input_t hec_ml_model_input(const hec_ml_model *m);
 hec_ml_task_kind hec_ml_model_task(const hec_ml_model *m);
 size_t hec_ml_model_class_count(const hec_ml_model *m);
 unsigned hec_ml_model_class_label(const hec_ml_model *m, size_t i);
+/* Number of input floats (784, or 196 for pool 2). */
+size_t hec_ml_model_input_size(const hec_ml_model *m);
 /* Number of outputs of the last layer (10 for a digit CNN, 1 for LR). */
 size_t hec_ml_model_output_count(const hec_ml_model *m);
 /* Number of multiplicative levels a straightforward CKKS evaluation needs
@@ -501,6 +506,12 @@ double hec_ml_lr_gamma(unsigned t);
 const char *hec_ml_lr_task_dataset(hec_ml_lr_task t);
 void hec_ml_lr_task_labels(hec_ml_lr_task t, unsigned labels[2]);
 const char *hec_ml_lr_task_name(hec_ml_lr_task t);
+
+/* The mini-batch order of hec_ml_train_lr: order[0..n-1] = a permutation
+ * of the task's n training images (indices among the images carrying the
+ * task's labels, in data set order), from hec_ml_rng_init(seed) and
+ * hec_ml_shuffle.  Iteration t uses order[(t mod (n / batch)) * batch ...]. */
+void hec_ml_lr_order(size_t *order, size_t n, uint64_t seed);
 
 /* Extract LR features of one 28 x 28 image (8-bit): 196 values, 2x2 means
  * scaled to [0, 1]. */

@@ -72,6 +72,15 @@ double hec_ml_lr_gamma(unsigned t)
 	return 0.0;
 }
 
+void hec_ml_lr_order(size_t *order, size_t n, uint64_t seed)
+{
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	hec_ml_rng_t rng;
+	hec_ml_rng_init(&rng, seed);
+	hec_ml_shuffle(order, n, &rng);
+}
+
 void hec_ml_lr_features(float *dst, const uint8_t *px)
 {
 	for (size_t y = 0; y < 14; y++)
@@ -137,17 +146,10 @@ hec_status hec_ml_train_lr(hec_ml_model **dst, const hec_ml_dataset *train,
 			continue;
 		hec_ml_lr_features(X + j * NF, hec_ml_dataset_image(train, i));
 		Y[j] = l == lab[1];
-		order[j] = j;
 		j++;
 	}
 	/* One shuffle: the encrypted trainer packs its mini-batches once. */
-	hec_ml_rng_t rng;
-	hec_ml_rng_init(&rng, o->seed);
-	for (size_t i = n - 1; i > 0; i--) {
-		size_t j = (size_t)hec_ml_rng_below(&rng, i + 1), t = order[i];
-		order[i] = order[j];
-		order[j] = t;
-	}
+	hec_ml_lr_order(order, n, o->seed);
 	double poly[8] = {0};
 	if (o->degree)
 		hec_ml_sigmoid_fit(poly, o->degree, 8.0);

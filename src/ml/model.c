@@ -238,6 +238,11 @@ unsigned hec_ml_model_mult_depth(const hec_ml_model *m)
 	return d;
 }
 
+size_t hec_ml_model_input_size(const hec_ml_model *m)
+{
+	return ml_model_input_size(m);
+}
+
 size_t ml_model_input_size(const struct hec_ml_model *m)
 {
 	size_t s = 28 / m->input.pool;

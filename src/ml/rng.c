@@ -60,3 +60,12 @@ double hec_ml_rng_uniform(hec_ml_rng_t *r)
 {
 	return (double)(hec_ml_rng_next(r) >> 11) * 0x1.0p-53;
 }
+
+void hec_ml_shuffle(size_t *order, size_t n, hec_ml_rng_t *r)
+{
+	for (size_t i = n; i-- > 1;) {
+		size_t j = (size_t)hec_ml_rng_below(r, i + 1), t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+}

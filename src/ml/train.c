@@ -376,12 +376,7 @@ hec_status hec_ml_train_cnn(hec_ml_model **dst, const hec_ml_dataset *train,
 	const double beta1 = 0.9, beta2 = 0.999, eps = 1e-8, clip = 5.0;
 	size_t total_steps = (size_t)o->epochs * nb, step = 0, warm = nb / 2;
 	for (unsigned ep = 1; ep <= o->epochs; ep++) {
-		/* Fisher-Yates shuffle from the seeded generator. */
-		for (size_t i = n - 1; i > 0; i--) {
-			size_t j = (size_t)hec_ml_rng_below(&rng, i + 1), t = order[i];
-			order[i] = order[j];
-			order[j] = t;
-		}
+		hec_ml_shuffle(order, n, &rng);
 		double ep_loss = 0;
 		size_t ep_correct = 0;
 		for (size_t b = 0; b < nb; b++, step++) {
