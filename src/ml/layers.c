@@ -2,10 +2,19 @@
  * is im2col followed by a matrix product written as rows of axpy updates
  * (vectorisable without reassociating floating-point sums); every
  * reduction has a fixed order (ml_dot), so a result depends only on the
- * inputs — never on the thread that computes it or the SIMD width. */
+ * inputs — never on the thread that computes it or the SIMD width.
+ *
+ * This file is compiled twice: as the portable kernel, and by
+ * layers_avx2.c with -mavx2 (and no FMA, no contraction), which gives the
+ * same IEEE operations in the same order on 8 lanes instead of 4 — so both
+ * produce the same bits, and a model trains identically on either (the
+ * tests compare them).  ML_KERNEL(name) names this copy's entry points. */
 #include <string.h>
 
 #include "ml_internal.h"
+
+#ifndef ML_KERNEL
+#define ML_KERNEL(name) name##_portable
 
 size_t ml_layer_params(const struct ml_layer *L)
 {
@@ -18,6 +27,7 @@ size_t ml_layer_scratch(const struct ml_layer *L)
 		return 0;
 	return 2 * L->in_c * L->k * L->k * L->out_h * L->out_w;
 }
+#endif
 
 /* cols[(ci k + ky) k + kx][oy OW + ox] = in[ci][oy s - pad + ky][ox s - pad + kx] (0 outside). */
 static void im2col(const struct ml_layer *L, float *cols, const float *in)
@@ -80,7 +90,7 @@ static float poly_df(const double *c, size_t nc, float x)
 	return y;
 }
 
-void ml_layer_forward(const struct ml_layer *L, float *out, const float *in, float *scratch)
+void ML_KERNEL(ml_layer_forward)(const struct ml_layer *L, float *out, const float *in, float *scratch)
 {
 	switch (L->kind) {
 	case HEC_ML_CONV: {
@@ -124,8 +134,8 @@ void ml_layer_forward(const struct ml_layer *L, float *out, const float *in, flo
 	}
 }
 
-void ml_layer_backward(const struct ml_layer *L, float *din, float *gw, float *gb, double *gc,
-                       const float *in, const float *dout, float *scratch)
+void ML_KERNEL(ml_layer_backward)(const struct ml_layer *L, float *din, float *gw, float *gb,
+                                  double *gc, const float *in, const float *dout, float *scratch)
 {
 	switch (L->kind) {
 	case HEC_ML_CONV: {

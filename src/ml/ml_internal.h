@@ -51,13 +51,20 @@ static inline size_t ml_out_size(const struct ml_layer *L)
 size_t ml_layer_scratch(const struct ml_layer *L);
 
 /* One sample through one layer. */
-void ml_layer_forward(const struct ml_layer *L, float *out, const float *in, float *scratch);
+typedef void ml_forward_fn(const struct ml_layer *L, float *out, const float *in, float *scratch);
 
 /* Back-propagate dout through L for one sample: accumulates the parameter
  * gradients into gw, gb (CONV/DENSE) or gc (trainable POLY, doubles), and
  * writes din unless it is NULL. */
-void ml_layer_backward(const struct ml_layer *L, float *din, float *gw, float *gb, double *gc,
-                       const float *in, const float *dout, float *scratch);
+typedef void ml_backward_fn(const struct ml_layer *L, float *din, float *gw, float *gb, double *gc,
+                            const float *in, const float *dout, float *scratch);
+
+/* The kernels: portable, AVX2 (same bits), and the one chosen at run time
+ * (AVX2 when the CPU has it, unless HECATE_KERNEL=portable). */
+ml_forward_fn ml_layer_forward_portable, ml_layer_forward_avx2, ml_layer_forward;
+ml_backward_fn ml_layer_backward_portable, ml_layer_backward_avx2, ml_layer_backward;
+/* Name of the kernel ml_layer_forward/backward use: "portable" or "avx2". */
+const char *ml_kernel_name(void);
 
 /* Number of trainable floats of one layer. */
 size_t ml_layer_params(const struct ml_layer *L);

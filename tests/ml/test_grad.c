@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "ml_internal.h"
 #include "mltest.h"
 
 static float frand(test_rng *r, float a)
@@ -104,6 +105,78 @@ START_TEST(test_grad_logistic)
 }
 END_TEST
 
+/* The AVX2 kernels against the portable twins, bit for bit, on every
+ * layer kind, forward and backward (the reason both give the same trained
+ * model). */
+START_TEST(test_kernels_agree)
+{
+#ifdef HECATE_ML_AVX2
+	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("avx2")) {
+		printf("SKIP: CPU without AVX2\n");
+		return;
+	}
+	test_rng r;
+	test_rng_init(&r, test_seed(0x6ad3));
+	static const unsigned labels[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+	hec_ml_input_t in = {1, 0.0f, 1.0f};
+	hec_ml_model *m;
+	CK_OK(hec_ml_model_new(&m, "mnist", &in, HEC_ML_MULTICLASS, labels, 10));
+	double act[3] = {0.05, 0.9, 0.2};
+	CK_OK(hec_ml_model_add_conv(m, 5, 5, 2, 1));
+	CK_OK(hec_ml_model_add_poly(m, act, 3));
+	CK_OK(hec_ml_model_add_avgpool(m, 2));
+	CK_OK(hec_ml_model_add_conv(m, 7, 3, 1, 1));
+	CK_OK(hec_ml_model_add_dense(m, 37));
+	CK_OK(hec_ml_model_add_poly(m, act, 3));
+	CK_OK(hec_ml_model_add_dense(m, 10));
+	size_t np = hec_ml_model_param_count(m);
+	float *p = malloc(np * sizeof *p);
+	for (size_t i = 0; i < np; i++)
+		p[i] = frand(&r, 0.5f);
+	CK_OK(hec_ml_model_param_set(m, p));
+	free(p);
+	for (size_t i = 0; i < m->n_layers; i++) {
+		const struct ml_layer *L = &m->layers[i];
+		size_t ni = ml_in_size(L), no = ml_out_size(L), ns = ml_layer_scratch(L) + 1;
+		float *x = malloc(ni * sizeof *x), *d = malloc(no * sizeof *d);
+		float *o[2], *di[2], *gw[2], *gb[2], *sc = malloc(ns * sizeof *sc);
+		double gc[2][HEC_ML_MAX_POLY_DEGREE + 1] = {{0}};
+		for (size_t j = 0; j < ni; j++)
+			x[j] = frand(&r, 2.0f);
+		for (size_t j = 0; j < no; j++)
+			d[j] = frand(&r, 1.0f);
+		for (int k = 0; k < 2; k++) {
+			o[k] = calloc(no, sizeof(float));
+			di[k] = calloc(ni, sizeof(float));
+			gw[k] = calloc(L->nw + 1, sizeof(float));
+			gb[k] = calloc(L->nb + 1, sizeof(float));
+			(k ? ml_layer_forward_avx2 : ml_layer_forward_portable)(L, o[k], x, sc);
+			(k ? ml_layer_backward_avx2 : ml_layer_backward_portable)(L, di[k], gw[k], gb[k], gc[k],
+			                                                          x, d, sc);
+		}
+		ck_assert_msg(!memcmp(o[0], o[1], no * sizeof(float)), "layer %zu forward differs", i);
+		ck_assert_msg(!memcmp(di[0], di[1], ni * sizeof(float)), "layer %zu input grad differs", i);
+		ck_assert_msg(!memcmp(gw[0], gw[1], L->nw * sizeof(float)), "layer %zu weight grad differs", i);
+		ck_assert_msg(!memcmp(gb[0], gb[1], L->nb * sizeof(float)), "layer %zu bias grad differs", i);
+		ck_assert(!memcmp(gc[0], gc[1], sizeof gc[0]));
+		for (int k = 0; k < 2; k++) {
+			free(o[k]);
+			free(di[k]);
+			free(gw[k]);
+			free(gb[k]);
+		}
+		free(x);
+		free(d);
+		free(sc);
+	}
+	hec_ml_model_free(m);
+#else
+	printf("SKIP: built without the AVX2 kernel\n");
+#endif
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ml-grad");
@@ -111,6 +184,7 @@ static Suite *suite(void)
 	tcase_set_timeout(t, 600);
 	tcase_add_test(t, test_grad_cnn);
 	tcase_add_test(t, test_grad_logistic);
+	tcase_add_test(t, test_kernels_agree);
 	suite_add_tcase(s, t);
 	return s;
 }
