@@ -83,7 +83,8 @@ void hec_poly_clear(hec_poly *p);
 /* dst = src (dst must have capacity for src's limbs; limbs/form copied). */
 hec_status hec_poly_copy(hec_poly *dst, const hec_poly *src);
 void hec_poly_zero(hec_poly *p);
-/* Drop limbs above new_limbs (level lowering; no arithmetic). */
+/* Drop limbs above new_limbs (level lowering; no arithmetic).  new_limbs
+ * >= 1; a larger value than p->limbs (or 0) changes nothing. */
 void hec_poly_drop_limbs(hec_poly *p, size_t new_limbs);
 /* Limb i's residues. */
 static inline uint64_t *hec_poly_limb(const hec_poly *p, size_t i)
@@ -124,7 +125,9 @@ void hec_poly_set_i64(hec_poly *p, const int64_t *v);
 
 /* dst = src(X^k).  Coefficient or NTT form (the NTT form is an index
  * permutation, precomputed per k on first use and cached in the ring,
- * thread-safe).  dst must not alias src.  HEC_ERR_ARG for even k. */
+ * thread-safe).  dst must not alias src.  HEC_ERR_ARG for even k; odd k
+ * >= 2n is taken mod 2n.  HEC_ERR_NOMEM if the permutation cannot be
+ * cached (n 32-bit words). */
 hec_status hec_poly_automorphism(hec_poly *dst, const hec_poly *src, uint64_t k);
 /* The Galois element for a rotation by `step` slots: 5^step mod 2n
  * (negative steps allowed), and for conjugation: 2n - 1. */

@@ -23,9 +23,9 @@
  *    |x| <= F (1/2 - nf^2 2^-52), and otherwise off by exactly +-F.
  *
  * The work is done in blocks of coefficients: a block's y_i (nf x BLOCK
- * words) stay in L1 while every target reads them, and blocks are
- * independent, so OpenMP splits the coefficients without changing any
- * result. */
+ * words, stored contiguously in the scratch) stay in L1 while every target
+ * reads them, and blocks are independent, so OpenMP splits the
+ * coefficients without changing any result. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,7 +57,7 @@ hec_status hec_rns_conv_new(hec_rns_conv **out, size_t n, const uint64_t *from, 
 	cv->nt = nt;
 	cv->fm = malloc((nf + nt) * sizeof *cv->fm);
 	/* One block for the word tables. */
-	size_t words = 3 * nf + nt * nf + nt * (nf + 1) + nt;
+	size_t words = 3 * nf + nt * nf + nt * (nf + 1) + 3 * nt;
 	uint64_t *w = malloc(words * sizeof *w);
 	cv->f_inv = malloc(nf * sizeof *cv->f_inv);
 	if (!cv->fm || !w || !cv->f_inv) {
@@ -72,6 +72,8 @@ hec_status hec_rns_conv_new(hec_rns_conv **out, size_t n, const uint64_t *from, 
 	cv->fhat_mod_t = w + 3 * nf;
 	cv->f_mult_mod_t = cv->fhat_mod_t + nt * nf;
 	cv->r64_mod_t = cv->f_mult_mod_t + nt * (nf + 1);
+	cv->r64_shoup = cv->r64_mod_t + nt;
+	cv->one_shoup = cv->r64_shoup + nt;
 	for (size_t i = 0; i < nf; i++)
 		hec_ntt_modulus_init(&cv->fm[i], from[i]);
 	for (size_t j = 0; j < nt; j++)
@@ -108,6 +110,8 @@ hec_status hec_rns_conv_new(hec_rns_conv **out, size_t n, const uint64_t *from, 
 		for (size_t c = 1; c <= nf; c++)
 			mult[c] = hec_ntt_mod_add(mult[c - 1], fmod, m->q);
 		cv->r64_mod_t[j] = hec_ntt_mod_add(hec_ntt_mod_reduce(UINT64_MAX, m), 1 % m->q, m->q);
+		cv->r64_shoup[j] = hec_ntt_shoup(cv->r64_mod_t[j], m->q);
+		cv->one_shoup[j] = hec_ntt_shoup(1 % m->q, m->q);
 	}
 	*out = cv;
 	return HEC_OK;
@@ -128,16 +132,19 @@ static void conv_block(const hec_rns_conv *cv, uint64_t *const *dst, const size_
                        const uint64_t *const *src, uint64_t *scratch, enum hec_conv_mode mode, size_t k0,
                        size_t len)
 {
-	const size_t n = cv->n, nf = cv->nf;
+	const size_t nf = cv->nf;
 	uint64_t corr[BLOCK];
 	memset(corr, 0, sizeof corr);
+	/* The block's y_i are stored contiguously (row i at ys + i * len):
+	 * rows n words apart would all fall into the same cache sets. */
+	uint64_t *ys = scratch + k0 * nf;
 
 	/* y_i = [x_i F_i^-1]_{f_i}; count the ones above f_i / 2. */
 	for (size_t i = 0; i < nf; i++) {
 		const uint64_t fi = cv->fm[i].q, w = cv->fhat_inv[i], ws = cv->fhat_inv_shoup[i];
 		const uint64_t half = cv->f_half[i];
 		const uint64_t *x = src[i] + k0;
-		uint64_t *y = scratch + i * n + k0;
+		uint64_t *y = ys + i * len;
 		for (size_t k = 0; k < len; k++) {
 			y[k] = hec_ntt_mod_mul_shoup(x[k], w, ws, fi);
 			corr[k] += half < y[k];
@@ -149,7 +156,7 @@ static void conv_block(const hec_rns_conv *cv, uint64_t *const *dst, const size_
 			est[k] = 0;
 		for (size_t i = 0; i < nf; i++) {
 			const double fi = cv->f_inv[i];
-			const uint64_t *y = scratch + i * n + k0;
+			const uint64_t *y = ys + i * len;
 			for (size_t k = 0; k < len; k++)
 				est[k] += (double)y[k] * fi;
 		}
@@ -160,25 +167,25 @@ static void conv_block(const hec_rns_conv *cv, uint64_t *const *dst, const size_
 
 	for (size_t s = 0; s < nsel; s++) {
 		const size_t j = sel ? sel[s] : s;
-		const hec_modulus_t *m = &cv->tm[j];
+		const uint64_t t = cv->tm[j].q;
 		const uint64_t *c = cv->fhat_mod_t + j * nf;
 		const uint64_t *mult = cv->f_mult_mod_t + j * (nf + 1);
-		const uint64_t r64 = cv->r64_mod_t[j];
+		const uint64_t r64 = cv->r64_mod_t[j], r64s = cv->r64_shoup[j], ones = cv->one_shoup[j];
 		uint64_t *out = dst[s] + k0;
 		for (size_t k = 0; k < len; k++) {
-			const uint64_t *y = scratch + k0 + k;
+			const uint64_t *y = ys + k;
 			hec_u128 acc = 0;
 			size_t i = 0;
 			for (size_t stop = nf < CHUNK ? nf : CHUNK;; stop = (stop + CHUNK < nf ? stop + CHUNK : nf)) {
 				for (; i < stop; i++)
-					acc += (hec_u128)y[i * n] * c[i];
+					acc += (hec_u128)y[i * len] * c[i];
 				if (i == nf)
 					break;
-				acc = hec_reduce_u128_any(acc, m, r64);
+				acc = hec_reduce_u128_any(acc, t, r64, r64s, ones);
 			}
-			uint64_t r = hec_reduce_u128_any(acc, m, r64);
+			uint64_t r = hec_reduce_u128_any(acc, t, r64, r64s, ones);
 			if (mode != HEC_CONV_APPROX)
-				r = hec_ntt_mod_sub(r, mult[corr[k]], m->q);
+				r = hec_ntt_mod_sub(r, mult[corr[k]], t);
 			out[k] = r;
 		}
 	}

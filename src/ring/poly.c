@@ -55,7 +55,7 @@ void hec_poly_zero(hec_poly *p)
 
 void hec_poly_drop_limbs(hec_poly *p, size_t new_limbs)
 {
-	if (new_limbs < p->limbs)
+	if (new_limbs && new_limbs < p->limbs)
 		p->limbs = new_limbs;
 }
 

@@ -91,19 +91,12 @@ hec_status hec_ring_new(hec_ring **out, size_t n, const uint64_t *q, size_t nq, 
 		r->log2p += log2((double)r->prime[nq + i]);
 
 	/* Rescaling constants (see rescale.c). */
-	r->resc_inv = calloc(nq * nq, sizeof(uint64_t));
-	r->resc_inv_shoup = calloc(nq * nq, sizeof(uint64_t));
-	r->resc_ql = calloc(nq * nq, sizeof(uint64_t));
-	if (!r->resc_inv || !r->resc_inv_shoup || !r->resc_ql)
+	if (!(r->resc_inv = calloc(nq * nq, sizeof(uint64_t))))
 		goto nomem;
 	for (size_t l = 1; l < nq; l++) {
 		for (size_t i = 0; i < l; i++) {
 			const hec_modulus_t *m = &r->mod[i];
-			uint64_t ql = hec_ntt_mod_reduce(r->prime[l], m), inv;
-			hec_ntt_mod_inv(&inv, ql, m->q);
-			r->resc_ql[l * nq + i] = ql;
-			r->resc_inv[l * nq + i] = inv;
-			r->resc_inv_shoup[l * nq + i] = hec_ntt_shoup(inv, m->q);
+			hec_ntt_mod_inv(&r->resc_inv[l * nq + i], hec_ntt_mod_reduce(r->prime[l], m), m->q);
 		}
 	}
 
@@ -112,7 +105,6 @@ hec_status hec_ring_new(hec_ring **out, size_t n, const uint64_t *q, size_t nq, 
 		for (size_t i = 0; i < nq; i++) {
 			uint64_t pm = prod_mod(r, nq, nq + np, &r->mod[i]);
 			hec_ntt_mod_inv(&r->pinv[i], pm, r->prime[i]);
-			r->pinv_shoup[i] = hec_ntt_shoup(r->pinv[i], r->prime[i]);
 		}
 		if ((s = hec_rns_conv_new(&r->p_to_q, n, r->prime + nq, np, r->prime, nq)) != HEC_OK)
 			goto fail;
@@ -157,8 +149,6 @@ void hec_ring_free(hec_ring *r)
 	for (size_t i = 0; i < r->nq + r->np; i++)
 		hec_ntt_table_free(r->tab[i]);
 	free(r->resc_inv);
-	free(r->resc_inv_shoup);
-	free(r->resc_ql);
 	hec_rns_conv_free(r->p_to_q);
 	free(r->garner_q);
 	free(r->garner_p);

@@ -41,7 +41,9 @@ struct hec_rns_conv {
 	uint64_t *fhat_inv_shoup;   /* their Shoup quotients */
 	uint64_t *fhat_mod_t;       /* [F_i]_{t_j} at j * nf + i */
 	uint64_t *f_mult_mod_t;     /* [c F]_{t_j} at j * (nf + 1) + c, c = 0..nf */
-	uint64_t *r64_mod_t;        /* 2^64 mod t_j, for reducing 128-bit sums */
+	uint64_t *r64_mod_t;        /* 2^64 mod t_j, for reducing 128-bit sums, */
+	uint64_t *r64_shoup;        /* its Shoup quotient, */
+	uint64_t *one_shoup;        /* and floor(2^64 / t_j) */
 	double *f_inv;              /* 1 / f_i */
 	uint64_t *f_half;           /* floor(f_i / 2) */
 };
@@ -64,13 +66,12 @@ struct hec_ring {
 	double log2q[HEC_RING_MAX_PRIMES]; /* prefix sums of log2 q_i */
 	double log2p;
 
-	/* Rescaling by q_l, for i < l, at l * nq + i: q_l^-1 mod q_i (and its
-	 * Shoup quotient), q_l mod q_i. */
-	uint64_t *resc_inv, *resc_inv_shoup, *resc_ql;
+	/* Rescaling by q_l, for i < l, at l * nq + i: q_l^-1 mod q_i. */
+	uint64_t *resc_inv;
 
-	/* ModDown: P^-1 mod q_i and its Shoup quotient; the converter from P to
-	 * all of Q (a level-l ModDown uses its first l + 1 targets). */
-	uint64_t pinv[HEC_RING_MAX_PRIMES], pinv_shoup[HEC_RING_MAX_PRIMES];
+	/* ModDown: P^-1 mod q_i; the converter from P to all of Q (a level-l
+	 * ModDown uses its first l + 1 targets). */
+	uint64_t pinv[HEC_RING_MAX_PRIMES];
 	hec_rns_conv *p_to_q;
 
 	/* Garner's mixed-radix constants for the GMP bridge: for basis Q,
@@ -111,14 +112,15 @@ static inline const hec_ntt_table *hec_poly_tab(const hec_poly *p, size_t i)
 	return p->ring->tab[hec_ring_index(p->ring, p->basis, i)];
 }
 
-/* Reduce any 128-bit x mod t, given r64 = 2^64 mod t: hi and lo are
- * reduced separately, then hi' * r64 + lo' < t^2 + t < 2^(2k) is in range
- * for Barrett. */
-static inline uint64_t hec_reduce_u128_any(hec_u128 x, const hec_modulus_t *m, uint64_t r64)
+/* Reduce any 128-bit x = hi 2^64 + lo mod t as hi * [2^64]_t + lo * 1,
+ * two Shoup products (which accept any 64-bit multiplicand): r64 = 2^64 mod
+ * t with its Shoup quotient r64s, and ones = floor(2^64 / t), the Shoup
+ * quotient of 1.  Out: [0, t). */
+static inline uint64_t hec_reduce_u128_any(hec_u128 x, uint64_t t, uint64_t r64, uint64_t r64s, uint64_t ones)
 {
-	uint64_t hi = hec_ntt_mod_reduce((uint64_t)(x >> 64), m);
-	uint64_t lo = hec_ntt_mod_reduce((uint64_t)x, m);
-	return hec_ntt_mod_reduce128((hec_u128)hi * r64 + lo, m);
+	uint64_t a = hec_ntt_mod_mul_shoup((uint64_t)(x >> 64), r64, r64s, t);
+	uint64_t b = hec_ntt_mod_mul_shoup((uint64_t)x, 1, ones, t);
+	return hec_ntt_mod_add(a, b, t);
 }
 
 /* All-ones if a < b, else 0, without a branch. */

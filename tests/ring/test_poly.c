@@ -304,6 +304,8 @@ START_TEST(test_checks)
 	ck_assert_uint_eq(a.limbs, 1);
 	hec_poly_drop_limbs(&a, 5);
 	ck_assert_uint_eq(a.limbs, 1);
+	hec_poly_drop_limbs(&a, 0);
+	ck_assert_uint_eq(a.limbs, 1);
 	CK_OK(hec_poly_copy(&b, &a));
 	ck_assert_uint_eq(b.limbs, 1);
 	hec_poly_clear(&a);
