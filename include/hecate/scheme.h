@@ -326,9 +326,7 @@ typedef enum hec_object_type {
 	HEC_OBJ_PUBLIC_KEY = 3,
 	HEC_OBJ_EVAL_KEYS = 4,
 	HEC_OBJ_CIPHERTEXT = 5,
-	HEC_OBJ_PLAINTEXT = 6,
-	HEC_OBJ_MODEL = 16,  /* src/ml model files share the header */
-	HEC_OBJ_DATASET = 17 /* encrypted data sets (src/ml) */
+	HEC_OBJ_PLAINTEXT = 6
 } hec_object_type;
 
 #define HEC_HEADER_BYTES 48

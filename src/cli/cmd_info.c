@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "info_scheme.h"
 #include "ml_util.h"
 
 static const char usage_text[] =
@@ -112,6 +113,15 @@ int hec_cmd_info(int argc, char **argv)
 	}
 	uint8_t head[HEC_FILE_HEADER_SIZE];
 	size_t got = fread(head, 1, sizeof head, f);
+	hec_header_t sh;
+	if (hec_header_parse(&sh, head, got) == HEC_OK) {
+		/* A scheme object (parameters, keys, ciphertexts). */
+		rewind(f);
+		printf("file:      %s\n", path);
+		int rc = cli_info_scheme(path, f);
+		fclose(f);
+		return rc;
+	}
 	fclose(f);
 	hec_file_header_t h;
 	hec_status s = hec_file_header_parse(&h, head, got);

@@ -17,7 +17,8 @@ static const struct command commands[] = {
 	{"train-lr", hec_cmd_train_lr, "train logistic regression (NAG, polynomial sigmoid)"},
 	{"eval", hec_cmd_eval, "test accuracy and confusion matrix of a model"},
 	{"predict", hec_cmd_predict, "classify an image (PNG, JPEG, PGM) in plaintext"},
-	{"info", hec_cmd_info, "describe a Hecate file (model, ...)"},
+	{"info", hec_cmd_info, "describe a Hecate file (model, keys, ciphertext, parameters)"},
+	{"params", hec_cmd_params, "show a parameter set: chain, security, slots, depth, and why"},
 };
 
 static void usage(FILE *out)

@@ -128,9 +128,9 @@ hec_status hec_params_for_depth(hec_params_t *p, unsigned depth, unsigned precis
 				snprintf(why, why_len,
 				         "N = 2^%u is the smallest ring whose %u-bit security bound (log QP <= %u) holds "
 				         "Q = %u bits (base prime %u + %u levels x %u) plus P = %u x %u bits; "
-				         "%u primes per key-switching digit (dnum = %u) is the fewest digits that fit",
-				         log_n, (unsigned)sec, bound, log_q, q0, depth, precision_bits, np, pbits, alpha,
-				         p->dnum);
+				         "digits of up to %u primes (dnum = %u) are the fewest that fit",
+				         log_n, (unsigned)sec, bound, log_q, q0, depth, precision_bits, np, pbits,
+				         (nq + p->dnum - 1) / p->dnum, p->dnum);
 			return HEC_OK;
 		}
 	}

@@ -250,8 +250,6 @@ const char *hec_object_type_name(uint16_t type)
 	case HEC_OBJ_EVAL_KEYS: return "evaluation keys";
 	case HEC_OBJ_CIPHERTEXT: return "ciphertext";
 	case HEC_OBJ_PLAINTEXT: return "plaintext";
-	case HEC_OBJ_MODEL: return "model";
-	case HEC_OBJ_DATASET: return "encrypted data set";
 	default: return "unknown";
 	}
 }

@@ -48,6 +48,17 @@ for k in avx2 avx512; do
 		expect_in "forced $k message" "does not support"
 	fi
 done
+check "params --help" 0 "$HECATE" params --help
+check "params preset" 0 "$HECATE" params --preset ckks-n14
+expect_in "params chain" "Q chain:    9 primes"
+expect_in "params security" "security:   128 bits"
+check "params depth" 0 "$HECATE" params --depth 5 --precision 35
+expect_in "params why" "why:"
+check "params unknown preset" 1 "$HECATE" params --preset nope
+expect_in "params preset list" "ckks-n13"
+check "params impossible depth" 1 "$HECATE" params --depth 30 --precision 50 --security 256
+check "params no args" 2 "$HECATE" params
+check "params bad number" 2 "$HECATE" params --depth x
 check "bench --help" 0 "$BENCH" --help
 check "bench without family" 2 "$BENCH"
 check "bench unknown family" 2 "$BENCH" nope
