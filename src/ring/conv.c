@@ -165,7 +165,38 @@ static void conv_block(const hec_rns_conv *cv, uint64_t *const *dst, const size_
 			corr[k] = (uint64_t)(est[k] + 0.5);
 	}
 
-	for (size_t s = 0; s < nsel; s++) {
+	size_t s = 0;
+	/* Four targets at a time share each y load (about 20% faster when
+	 * the sums need no intermediate reduction, nf <= CHUNK). */
+	for (; nf <= CHUNK && s + 4 <= nsel; s += 4) {
+		size_t j[4];
+		const uint64_t *c[4];
+		for (int u = 0; u < 4; u++) {
+			j[u] = sel ? sel[s + (size_t)u] : s + (size_t)u;
+			c[u] = cv->fhat_mod_t + j[u] * nf;
+		}
+		for (size_t k = 0; k < len; k++) {
+			const uint64_t *y = ys + k;
+			hec_u128 a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+			for (size_t i = 0; i < nf; i++) {
+				const uint64_t v = y[i * len];
+				a0 += (hec_u128)v * c[0][i];
+				a1 += (hec_u128)v * c[1][i];
+				a2 += (hec_u128)v * c[2][i];
+				a3 += (hec_u128)v * c[3][i];
+			}
+			const hec_u128 acc[4] = {a0, a1, a2, a3};
+			for (int u = 0; u < 4; u++) {
+				const size_t jj = j[u];
+				const uint64_t t = cv->tm[jj].q;
+				uint64_t r = hec_reduce_u128_any(acc[u], t, cv->r64_mod_t[jj], cv->r64_shoup[jj], cv->one_shoup[jj]);
+				if (mode != HEC_CONV_APPROX)
+					r = hec_ntt_mod_sub(r, cv->f_mult_mod_t[jj * (nf + 1) + corr[k]], t);
+				dst[s + (size_t)u][k0 + k] = r;
+			}
+		}
+	}
+	for (; s < nsel; s++) {
 		const size_t j = sel ? sel[s] : s;
 		const uint64_t t = cv->tm[j].q;
 		const uint64_t *c = cv->fhat_mod_t + j * nf;
