@@ -167,7 +167,7 @@ static void run_preset(const struct bench_opts *o, const char *preset, const uns
 	double *m = malloc(64 * 64 * sizeof *m);
 	for (int i = 0; i < 64 * 64; i++)
 		m[i] = sin(i * 0.37);
-	must(hec_linear_transform_new(&x.lt, x.c, m, 64, 64, x.top), "linear transform");
+	must(hec_linear_transform_new(&x.lt, x.c, m, 64, 64, 64, x.top), "linear transform");
 	free(m);
 	ns += hec_linear_transform_steps(x.lt, steps + ns, 80 - ns);
 	must(hec_secret_key_new(&x.sk, x.c), "secret key");

@@ -265,20 +265,27 @@ hec_status hec_ckks_rotate_sum(hec_evaluator *ev, hec_ciphertext *dst, const hec
 
 typedef struct hec_linear_transform hec_linear_transform;
 
-/* Precompute M (rows x dim, row-major, rows <= dim, dim a power of two <=
- * N/2) for the diagonal method with baby-step giant-step (Halevi, Shoup,
- * CRYPTO 2014 and 2018): y = sum_g rot(sum_b diag'_{g n1 + b} * rot(x, b),
- * g n1), with n1 ~ sqrt(dim) baby steps, all baby rotations hoisted, and
- * all-zero diagonals skipped.  The input must hold x periodically with
- * period dim (as encoding with `dim` slots does); the output holds M x in
- * slots 0..rows-1 of each period and zeros elsewhere.  Diagonals are
- * encoded at `level` with the scale of that level's prime, so the apply
- * step's rescale restores the input's scale exactly.  Allocates. */
+/* Precompute y = M x for M of rows x cols (row-major), for an encrypted x
+ * that holds x[0..cols) periodically with period `period` (a power of two
+ * >= cols dividing the slot count; entries cols..period-1 are ignored).
+ * With m = the power of two >= rows and n = max(period, m), the hybrid
+ * diagonal method (Juvekar, Vaikuntanathan, Chandrakasan, "GAZELLE",
+ * USENIX Security 2018) computes z = sum_{i<m} rot(x, i) * d_i with
+ * d_i[j] = M[j mod m][(j + i) mod n], by baby-step giant-step (Halevi,
+ * Shoup, CRYPTO 2018: n1 ~ sqrt(m) hoisted baby rotations, m / n1 giant
+ * ones, all-zero diagonals skipped), then sums the n / m chunks of z with
+ * log2(n / m) rotations.  The output holds y[0..rows) periodically with
+ * period m (zeros in rows..m-1).  Diagonals are encoded at `level` with
+ * the scale of that level's prime, so the rescale inside apply restores
+ * the input's scale exactly.  Allocates. */
 hec_status hec_linear_transform_new(hec_linear_transform **out, const hec_context *c, const double *m,
-                                    size_t rows, size_t dim, size_t level);
+                                    size_t rows, size_t cols, size_t period, size_t level);
 void hec_linear_transform_free(hec_linear_transform *lt);
-/* The rotation steps apply() needs (write up to `max`; returns the count). */
+/* The rotation steps apply() needs (writes up to `max`; returns the
+ * count). */
 size_t hec_linear_transform_steps(const hec_linear_transform *lt, int64_t *steps, size_t max);
+/* The output period m. */
+size_t hec_linear_transform_out_period(const hec_linear_transform *lt);
 /* dst = M a, one level consumed.  a must be at the transform's level. */
 hec_status hec_ckks_linear_transform(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a,
                                      const hec_linear_transform *lt);

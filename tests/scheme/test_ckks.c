@@ -446,7 +446,8 @@ START_TEST(test_context_mismatch)
 }
 END_TEST
 
-/* Linear transform vs plain matrix-vector product, sparse and full dims. */
+/* Linear transforms vs plain matrix-vector products: square, rectangular
+ * (rows < cols, and rows > period), banded (zero diagonals skipped). */
 START_TEST(test_linear_transform)
 {
 	test_rng r;
@@ -454,60 +455,72 @@ START_TEST(test_linear_transform)
 	deterministic_randomness(r.seed);
 	hec_context *c = small_ckks(10, 3, 1, 3, 40);
 	struct fixture f;
-	static const size_t dims[] = {16, 64, 512};
-	/* Keys for every step any of the transforms needs. */
-	int64_t steps[600];
+	static const struct {
+		size_t rows, cols, period;
+		bool banded;
+	} shapes[] = {{16, 16, 16, false}, {10, 50, 64, false}, {512, 512, 512, true}, {100, 30, 32, false},
+	              {3, 200, 256, false}};
+	enum { NT = 5 };
+	int64_t steps[2000];
 	size_t nsteps = 0;
-	hec_linear_transform *lt[3];
-	double *m[3];
-	for (int t = 0; t < 3; t++) {
-		size_t d = dims[t], rows = t == 1 ? 10 : d; /* one rectangular */
-		m[t] = malloc(d * d * sizeof *m[t]);
-		for (size_t i = 0; i < d * d; i++)
+	hec_linear_transform *lt[NT];
+	double *m[NT];
+	for (int t = 0; t < NT; t++) {
+		size_t R = shapes[t].rows, C = shapes[t].cols;
+		m[t] = malloc(R * C * sizeof *m[t]);
+		for (size_t i = 0; i < R * C; i++)
 			m[t][i] = (double)test_rng_below(&r, 2001) / 1000.0 - 1.0;
-		if (t == 2) /* banded: most diagonals zero and skipped */
-			for (size_t i = 0; i < d; i++)
-				for (size_t j = 0; j < d; j++)
-					if ((j + d - i) % d > 3)
-						m[t][i * d + j] = 0;
-		ck_assert_msg(hec_linear_transform_new(&lt[t], c, m[t], rows, d, 2) == HEC_OK, "%s", hec_error_detail());
-		nsteps += hec_linear_transform_steps(lt[t], steps + nsteps, 600 - nsteps);
+		if (shapes[t].banded) /* most diagonals zero and skipped */
+			for (size_t i = 0; i < R; i++)
+				for (size_t j = 0; j < C; j++)
+					if ((j + C - i) % C > 3)
+						m[t][i * C + j] = 0;
+		ck_assert_msg(hec_linear_transform_new(&lt[t], c, m[t], R, C, shapes[t].period, 2) == HEC_OK, "%s",
+		              hec_error_detail());
+		nsteps += hec_linear_transform_steps(lt[t], steps + nsteps, 2000 - nsteps);
 	}
 	setup(&f, c, steps, nsteps);
 	size_t N = hec_context_n(c);
-	for (int t = 0; t < 3; t++) {
-		size_t d = dims[t], rows = t == 1 ? 10 : d;
-		double complex *x = malloc(d * sizeof *x), *got = malloc(d * sizeof *x), *want = malloc(d * sizeof *x);
-		for (size_t i = 0; i < d; i++)
+	for (int t = 0; t < NT; t++) {
+		size_t R = shapes[t].rows, C = shapes[t].cols, P = shapes[t].period;
+		size_t mp = hec_linear_transform_out_period(lt[t]);
+		double complex *x = calloc(P, sizeof *x), *got = malloc(f.slots * sizeof *x), *want = calloc(mp, sizeof *x);
+		for (size_t i = 0; i < C; i++)
 			x[i] = (double)test_rng_below(&r, 2001) / 1000.0 - 1.0;
+		for (size_t i = C; i < P; i++) /* ignored entries: garbage on purpose */
+			x[i] = 7.0;
 		hec_ciphertext *ct, *out;
 		ck_assert_int_eq(hec_ciphertext_new(&ct, c), HEC_OK);
 		ck_assert_int_eq(hec_ciphertext_new(&out, c), HEC_OK);
-		ck_assert_int_eq(hec_ckks_encode(f.pt, x, d, d, 2, f.scale), HEC_OK);
+		ck_assert_int_eq(hec_ckks_encode(f.pt, x, P, P, 2, f.scale), HEC_OK);
 		ck_assert_int_eq(hec_encrypt(ct, f.pk, f.pt), HEC_OK);
 		ck_assert_msg(hec_ckks_linear_transform(f.ev, out, ct, lt[t]) == HEC_OK, "%s", hec_error_detail());
 		ck_assert_uint_eq(hec_ciphertext_level(out), 1);
 		ck_assert(fabs(hec_ciphertext_scale(out) - f.scale) < 1e-3);
 		ck_assert_int_eq(hec_decrypt(f.pt, f.sk, out), HEC_OK);
-		ck_assert_int_eq(hec_ckks_decode(got, d, f.pt), HEC_OK);
+		ck_assert_int_eq(hec_ckks_decode(got, f.slots, f.pt), HEC_OK);
 		double row_l1 = 0;
-		for (size_t i = 0; i < d; i++) {
+		for (size_t i = 0; i < R; i++) {
 			double acc = 0, l1 = 0;
-			for (size_t j = 0; j < d; j++) {
-				acc += i < rows ? m[t][i * d + j] * creal(x[j]) : 0;
-				l1 += i < rows ? fabs(m[t][i * d + j]) : 0;
+			for (size_t j = 0; j < C; j++) {
+				acc += m[t][i * C + j] * creal(x[j]);
+				l1 += fabs(m[t][i * C + j]);
 			}
 			want[i] = acc;
 			row_l1 = fmax(row_l1, l1);
 		}
 		/* Each rotated copy carries a fresh + key-switch error, weighted by
-		 * the row's l1 norm; plus the encoding of the diagonals and the
-		 * rescale. */
-		double bound = row_l1 * (bound_fresh(N, f.scale) + bound_encode(N / 2, f.scale) +
-		                         2 * bound_keyswitch(N, 3, 0) / f.scale) +
-		               (double)d * bound_encode(N / 2, f.scale) + bound_rescale(N) / f.scale;
-		ck_assert_msg(max_err(got, want, d) <= bound, "dim=%zu err=%g bound=%g " SEED_FMT, d, max_err(got, want, d),
-		              bound, SEED_ARG(&r));
+		 * the row's l1 norm; the chunk sums add up to n/m of those; plus
+		 * the encoding of the diagonals and the rescale. */
+		double chunks = (double)(P > mp ? P / mp : 1);
+		double bound = chunks * row_l1 * (bound_fresh(N, f.scale) + bound_encode(N / 2, f.scale) +
+		                                  4 * bound_keyswitch(N, 3, 0) / f.scale) +
+		               (double)mp * bound_encode(N / 2, f.scale) + bound_rescale(N) / f.scale;
+		double err = 0;
+		for (size_t s = 0; s < f.slots; s++) /* the output repeats with period m */
+			err = fmax(err, cabs(got[s] - want[s % mp]));
+		ck_assert_msg(err <= bound, "shape %d (%zux%zu/%zu) err=%g bound=%g " SEED_FMT, t, R, C, P, err, bound,
+		              SEED_ARG(&r));
 		hec_ciphertext_free(ct);
 		hec_ciphertext_free(out);
 		free(x);
