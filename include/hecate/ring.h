@@ -7,7 +7,9 @@
  * layer needs (NTT tables, CRT constants for each prefix, rescaling and
  * modulus-switching constants, basis converters) is precomputed when the
  * ring is created; the ring is immutable afterwards and may be shared by
- * threads.
+ * threads.  (Two tables depend on the caller's choices and are built on
+ * first use, then cached under a lock: the ModUp converter of each digit
+ * [b, e) of primes, and the NTT-form permutation of each Galois element.)
  *
  * Operations follow FLINT's rules: destination first, const inputs, and the
  * destination may alias any input.  Hot operations do not allocate; those
