@@ -43,8 +43,8 @@ typedef struct hec_ring hec_ring;
  * distinct and = 1 (mod 2n), below 2^61.  Allocates.  HEC_ERR_ARG with a
  * detail naming the bad prime, HEC_ERR_NOMEM. */
 hec_status hec_ring_new(hec_ring **out, size_t n, const uint64_t *q, size_t nq, const uint64_t *p, size_t np);
-/* NULL is a no-op.  Clear the ring's polynomials and free its workspaces
- * and converters first (clearing a polynomial reads its ring). */
+/* NULL is a no-op.  Clear the ring's polynomials first (clearing a
+ * polynomial reads its ring's degree). */
 void hec_ring_free(hec_ring *r);
 
 size_t hec_ring_n(const hec_ring *r);
