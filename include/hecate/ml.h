@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hecate/scheme.h"
 #include "hecate/status.h"
 
 #ifdef __cplusplus
@@ -529,6 +530,67 @@ void hec_ml_lr_features(float *dst196, const uint8_t *pixels28);
  * Errors: HEC_ERR_ARG (bad options, no training images), HEC_ERR_NOMEM. */
 hec_status hec_ml_train_lr(hec_ml_model **dst, const hec_ml_dataset *train,
                            const hec_ml_lr_opts_t *o);
+
+/* ------------------------------------------------------------------ */
+/* Encrypted CNN inference (CKKS)                                      */
+/* ------------------------------------------------------------------ */
+
+/* A packing plan: how a model is evaluated on one encrypted image.  The
+ * first layer must be a convolution: the client encrypts the image already
+ * unrolled into its receptive fields ("im2col", as in LoLa, Brutzkus et al.
+ * ICML 2019), G kernel offsets per ciphertext, each offset's block holding
+ * the pixel under that offset for every (map, position) of the output, so
+ * the server computes the convolution with plaintext products and log2(G)
+ * rotations.  Every later linear layer (conv, dense, avgpool; consecutive
+ * ones merged) is one hybrid-diagonal matrix product
+ * (hec_linear_transform); every degree-2 activation a + b y + c y^2 is
+ * c (y + b/2c)^2 + (a - b^2/4c), one squaring, with c and the constant
+ * folded into the next layer.  The server masks every slot but the scores
+ * and re-randomises the result.  The plan is a pure function of the model,
+ * so client and server derive the same one. */
+typedef struct hec_ml_enc_plan hec_ml_enc_plan;
+
+/* Build the plan.  HEC_ERR_UNSUPPORTED (with the reason) if the model's
+ * shape does not fit: first layer not a convolution, activations of degree
+ * > 2, or layers wider than the slots.  Allocates. */
+hec_status hec_ml_enc_plan_new(hec_ml_enc_plan **dst, const hec_ml_model *m);
+void hec_ml_enc_plan_free(hec_ml_enc_plan *p);
+/* Multiplicative levels used. */
+size_t hec_ml_enc_plan_depth(const hec_ml_enc_plan *p);
+/* Ciphertexts per encrypted image. */
+size_t hec_ml_enc_plan_input_cts(const hec_ml_enc_plan *p);
+/* The 128-bit-secure CKKS parameters for this plan (N = 2^14 when it
+ * fits): depth levels at scale 2^precision_bits. */
+hec_status hec_ml_enc_plan_params(const hec_ml_enc_plan *p, hec_params_t *params);
+/* Exactly the rotation steps the evaluation needs (writes up to max,
+ * returns the count). */
+size_t hec_ml_enc_plan_steps(const hec_ml_enc_plan *p, int64_t *steps, size_t max);
+/* Run the folded plan in plain floating point on a prepared input (the
+ * reference for the encrypted path; agrees with hec_ml_model_forward up to
+ * rounding).  scores: hec_ml_model_output_count values. */
+hec_status hec_ml_enc_plan_simulate(const hec_ml_enc_plan *p, double *scores, const float *input);
+/* Per-stage operation counts for --dry-run, as one line of text per stage
+ * into buf. */
+void hec_ml_enc_plan_describe(const hec_ml_enc_plan *p, char *buf, size_t len);
+
+/* Client: encrypt one prepared input (hec_ml_model_prepare_input) into
+ * cts[0 .. input_cts), symmetric (seeded) encryption at the top level. */
+hec_status hec_ml_enc_encrypt_input(const hec_ml_enc_plan *p, const hec_secret_key *sk, hec_ciphertext *const *cts,
+                                    const float *input);
+
+/* Server: the plan's plaintexts (weights, biases, masks) encoded for one
+ * context.  Immutable after creation; may be shared by threads. */
+typedef struct hec_ml_enc_model hec_ml_enc_model;
+hec_status hec_ml_enc_model_new(hec_ml_enc_model **dst, const hec_ml_enc_plan *p, const hec_context *c);
+void hec_ml_enc_model_free(hec_ml_enc_model *em);
+/* Classify: out = scores (only the score slots non-zero), re-randomised
+ * with the public key.  Uses only public material. */
+hec_status hec_ml_enc_classify(const hec_ml_enc_model *em, hec_evaluator *ev, const hec_public_key *pk,
+                               hec_ciphertext *out, hec_ciphertext *const *in);
+
+/* Client: decrypt the scores (output_count values). */
+hec_status hec_ml_enc_decrypt_scores(const hec_ml_enc_plan *p, const hec_secret_key *sk, const hec_ciphertext *out,
+                                     double *scores);
 
 #ifdef __cplusplus
 }

@@ -127,11 +127,13 @@ typedef struct hec_eval_keys hec_eval_keys;
  * weight per the parameters).  HEC_ERR_RANDOM if the OS fails. */
 hec_status hec_secret_key_new(hec_secret_key **out, const hec_context *c);
 void hec_secret_key_free(hec_secret_key *sk);
+const hec_context *hec_secret_key_context(const hec_secret_key *sk);
 
 /* Public key (b = -a s + e, a) at the top level; a comes from a stored
  * seed.  HEC_ERR_RANDOM. */
 hec_status hec_public_key_new(hec_public_key **out, const hec_secret_key *sk);
 void hec_public_key_free(hec_public_key *pk);
+const hec_context *hec_public_key_context(const hec_public_key *pk);
 
 /* Evaluation keys: relinearisation (if `relin`), rotations by each of
  * steps[0..nsteps) slots (positive = left), and conjugation (if `conj`,
@@ -140,6 +142,7 @@ void hec_public_key_free(hec_public_key *pk);
 hec_status hec_eval_keys_new(hec_eval_keys **out, const hec_secret_key *sk, bool relin, const int64_t *steps,
                              size_t nsteps, bool conj);
 void hec_eval_keys_free(hec_eval_keys *ek);
+const hec_context *hec_eval_keys_context(const hec_eval_keys *ek);
 /* Whether a key for Galois element g (or relinearisation, g = 0) exists. */
 bool hec_eval_keys_has(const hec_eval_keys *ek, uint64_t galois);
 /* Number of Galois keys. */

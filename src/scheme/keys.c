@@ -336,3 +336,7 @@ size_t hec_eval_keys_count(const hec_eval_keys *ek)
 {
 	return ek->ngal;
 }
+
+const hec_context *hec_secret_key_context(const hec_secret_key *sk) { return sk->ctx; }
+const hec_context *hec_public_key_context(const hec_public_key *pk) { return pk->ctx; }
+const hec_context *hec_eval_keys_context(const hec_eval_keys *ek) { return ek->ctx; }
