@@ -83,8 +83,30 @@ static uint64_t reduce_double(double x, const hec_modulus_t *m)
 	return x < 0 ? hec_ntt_mod_neg(r, m->q) : r;
 }
 
-hec_status hec_ckks_encode(hec_plaintext *pt, const double complex *values, size_t len, size_t slots,
-                           size_t level, double scale)
+/* The residues of the integer coefficients coef[0..2n) (at positions
+ * k * gap) in every limb of p, then its NTT. */
+static void write_residues(hec_poly *p, const double *coef, size_t n, size_t gap)
+{
+	hec_poly_zero(p);
+	p->ntt = false;
+	for (size_t i = 0; i < p->limbs; i++) {
+		const hec_modulus_t *m =
+		    p->basis == HEC_BASIS_Q ? hec_ring_q_mod(p->ring, i) : hec_ring_p_mod(p->ring, i);
+		uint64_t *limb = hec_poly_limb(p, i);
+		for (size_t k = 0; k < 2 * n; k++)
+			limb[k * gap] = fabs(coef[k]) < 0x1p62 ? (coef[k] < 0 ? hec_ntt_mod_neg(hec_ntt_mod_reduce(
+			                                                           (uint64_t)-coef[k], m), m->q)
+			                                                      : hec_ntt_mod_reduce((uint64_t)coef[k], m))
+			                                   : reduce_double(coef[k], m);
+	}
+	hec_poly_ntt_fwd(p);
+}
+
+/* Encode into pt at `level` and, if p_part != NULL, the same integer
+ * polynomial over the special primes P (for products accumulated in QP
+ * before a single ModDown). */
+hec_status _hec_ckks_encode_qp(hec_plaintext *pt, hec_poly *p_part, const double complex *values, size_t len,
+                               size_t slots, size_t level, double scale)
 {
 	const hec_context *c = pt->ctx;
 	hec_status s = check_slots(c, slots);
@@ -130,25 +152,25 @@ hec_status hec_ckks_encode(hec_plaintext *pt, const double complex *values, size
 	}
 	if ((s = _hec_poly_reserve(&pt->m, c->ring, HEC_BASIS_Q, level + 1, false)) != HEC_OK)
 		goto out;
-	hec_poly_zero(&pt->m);
-	pt->m.ntt = false;
-	for (size_t i = 0; i <= level; i++) {
-		const hec_modulus_t *m = hec_ring_q_mod(c->ring, i);
-		uint64_t *limb = hec_poly_limb(&pt->m, i);
-		for (size_t k = 0; k < 2 * n; k++)
-			limb[k * gap] = fabs(coef[k]) < 0x1p62 ? (coef[k] < 0 ? hec_ntt_mod_neg(hec_ntt_mod_reduce(
-			                                                           (uint64_t)-coef[k], m), m->q)
-			                                                      : hec_ntt_mod_reduce((uint64_t)coef[k], m))
-			                                   : reduce_double(coef[k], m);
-	}
-	hec_poly_ntt_fwd(&pt->m);
+	write_residues(&pt->m, coef, n, gap);
 	pt->level = level;
 	pt->scale = scale;
+	if (p_part) {
+		if ((s = _hec_poly_reserve(p_part, c->ring, HEC_BASIS_P, c->params.np, false)) != HEC_OK)
+			goto out;
+		write_residues(p_part, coef, n, gap);
+	}
 out:
 	free(w);
 	free(t);
 	free(coef);
 	return s;
+}
+
+hec_status hec_ckks_encode(hec_plaintext *pt, const double complex *values, size_t len, size_t slots,
+                           size_t level, double scale)
+{
+	return _hec_ckks_encode_qp(pt, NULL, values, len, slots, level, scale);
 }
 
 hec_status hec_ckks_encode_real(hec_plaintext *pt, const double *values, size_t len, size_t slots, size_t level,

@@ -9,7 +9,15 @@
  * summing the n/m chunks of z gives y = M x with period m.  Writing
  * i = g n1 + b and pulling rot(., g n1) out of each giant group,
  * z = sum_g rot( sum_b rot(d_{g n1 + b}, -g n1) * rot(x, b), g n1 ):
- * n1 - 1 hoisted baby rotations of x and m / n1 - 1 giant rotations. */
+ * n1 - 1 hoisted baby rotations of x and m / n1 - 1 giant rotations.
+ *
+ * The baby steps are "double hoisted" (Bossuat, Mouchet, Troncoso-Pastoriza,
+ * Hubaux, EUROCRYPT 2021, section 6): x's c1 is raised to Q P once, each
+ * baby rotation stays in Q P as (P c0(X^k) + <raise(c1)(X^k), key_b>,
+ * <raise(c1)(X^k), key_a>), the diagonals (encoded over Q P too) are
+ * multiplied and accumulated there, and each giant group is divided by P
+ * (ModDown) once: no baby rotation pays for its own ModDown, and the
+ * rounding error is added once per group instead of once per diagonal. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +29,8 @@ struct hec_linear_transform {
 	size_t m, n, n1, n2, level;
 	double pt_scale;
 	hec_plaintext **diag; /* m entries, NULL for all-zero diagonals */
+	hec_poly *diag_p;     /* the same integer polynomials over P */
+	uint64_t p_mod_q[HEC_PARAMS_MAX_Q];
 };
 
 static size_t pow2_at_least(size_t x)
@@ -62,8 +72,15 @@ hec_status hec_linear_transform_new(hec_linear_transform **out, const hec_contex
 	lt->pt_scale = (double)hec_ring_q(c->ring, level);
 	size_t m = lt->m, n = lt->n;
 	lt->diag = calloc(m, sizeof *lt->diag);
+	lt->diag_p = calloc(m, sizeof *lt->diag_p);
 	double complex *v = malloc(n * sizeof *v);
-	hec_status s = lt->diag && v ? HEC_OK : hec_error_set(HEC_ERR_NOMEM, "linear transform: out of memory");
+	hec_status s = lt->diag && lt->diag_p && v ? HEC_OK : hec_error_set(HEC_ERR_NOMEM, "linear transform: out of memory");
+	for (size_t i = 0; i <= level; i++) {
+		const hec_modulus_t *mq = hec_ring_q_mod(c->ring, i);
+		lt->p_mod_q[i] = 1;
+		for (size_t k = 0; k < c->params.np; k++)
+			lt->p_mod_q[i] = hec_ntt_mod_mul(lt->p_mod_q[i], hec_ring_p(c->ring, k) % mq->q, mq);
+	}
 	for (size_t i = 0; i < m && s == HEC_OK; i++) {
 		size_t g = i / lt->n1 * lt->n1;
 		bool zero = true;
@@ -77,7 +94,7 @@ hec_status hec_linear_transform_new(hec_linear_transform **out, const hec_contex
 		if (zero)
 			continue;
 		if ((s = hec_plaintext_new(&lt->diag[i], c)) == HEC_OK)
-			s = hec_ckks_encode(lt->diag[i], v, n, n, level, lt->pt_scale);
+			s = _hec_ckks_encode_qp(lt->diag[i], &lt->diag_p[i], v, n, n, level, lt->pt_scale);
 	}
 	free(v);
 	if (s != HEC_OK) {
@@ -94,7 +111,10 @@ void hec_linear_transform_free(hec_linear_transform *lt)
 		return;
 	for (size_t k = 0; lt->diag && k < lt->m; k++)
 		hec_plaintext_free(lt->diag[k]);
+	for (size_t k = 0; lt->diag_p && k < lt->m; k++)
+		hec_poly_clear(&lt->diag_p[k]);
 	free(lt->diag);
+	free(lt->diag_p);
 	free(lt);
 }
 
@@ -140,6 +160,12 @@ size_t hec_linear_transform_steps(const hec_linear_transform *lt, int64_t *steps
 	return count;
 }
 
+/* Per giant group: the accumulated products over Q_l (two halves) and P. */
+struct group_acc {
+	hec_poly q[2], p[2];
+	bool used;
+};
+
 hec_status hec_ckks_linear_transform(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a,
                                      const hec_linear_transform *lt)
 {
@@ -148,72 +174,111 @@ hec_status hec_ckks_linear_transform(hec_evaluator *ev, hec_ciphertext *dst, con
 	if (a->level != lt->level)
 		return hec_error_set(HEC_ERR_LEVEL, "linear transform: ciphertext at level %zu, transform built for %zu",
 		                     a->level, lt->level);
-	size_t n1 = lt->n1;
-	hec_ciphertext **baby = calloc(n1, sizeof *baby), **bout = calloc(n1, sizeof *bout);
-	int64_t *bsteps = malloc(n1 * sizeof *bsteps);
-	hec_ciphertext *inner = NULL, *acc = NULL, *tmp = NULL;
-	hec_status s = baby && bout && bsteps ? HEC_OK : hec_error_set(HEC_ERR_NOMEM, "linear transform: out of memory");
-	size_t nb = 0;
+	if (a->size != 2)
+		return hec_error_set(HEC_ERR_ARG, "linear transform: relinearize the ciphertext first");
+	const hec_context *c = ev->ctx;
+	const hec_ring *r = c->ring;
+	size_t n1 = lt->n1, n2 = lt->n2, limbs = lt->level + 1, K = c->params.np;
+	struct group_acc *acc = calloc(n2, sizeof *acc);
+	hec_poly rq[2] = {{0}}, rp[2] = {{0}};
+	hec_ciphertext *sum = NULL, *grp = NULL;
+	hec_status s = acc ? HEC_OK : hec_error_set(HEC_ERR_NOMEM, "linear transform: out of memory");
+	for (int h = 0; h < 2 && s == HEC_OK; h++) {
+		s = hec_poly_init(&rq[h], r, HEC_BASIS_Q, limbs, true);
+		if (s == HEC_OK)
+			s = hec_poly_init(&rp[h], r, HEC_BASIS_P, K, true);
+	}
+	for (size_t g = 0; g < n2 && s == HEC_OK; g++) {
+		acc[g].used = giant_used(lt, g);
+		for (int h = 0; h < 2 && s == HEC_OK && acc[g].used; h++) {
+			s = hec_poly_init(&acc[g].q[h], r, HEC_BASIS_Q, limbs, true);
+			if (s == HEC_OK)
+				s = hec_poly_init(&acc[g].p[h], r, HEC_BASIS_P, K, true);
+		}
+	}
+	if (s == HEC_OK)
+		s = hec_ciphertext_new(&sum, c);
+	if (s == HEC_OK)
+		s = hec_ciphertext_new(&grp, c);
+	/* One raise of c1 serves every baby step. */
+	bool raised = false;
 	for (size_t b = 0; b < n1 && s == HEC_OK; b++) {
 		if (!baby_used(lt, b))
 			continue;
-		s = hec_ciphertext_new(&baby[b], ev->ctx);
-		bout[nb] = baby[b];
-		bsteps[nb++] = (int64_t)b;
-	}
-	if (s == HEC_OK)
-		s = hec_ciphertext_new(&inner, ev->ctx);
-	if (s == HEC_OK)
-		s = hec_ciphertext_new(&acc, ev->ctx);
-	if (s == HEC_OK)
-		s = hec_ciphertext_new(&tmp, ev->ctx);
-	/* All baby rotations share one key-switching decomposition of a. */
-	if (s == HEC_OK)
-		s = hec_ckks_rotate_hoisted(ev, bout, a, bsteps, nb);
-	bool acc_set = false;
-	for (size_t g = 0; g < lt->n2 && s == HEC_OK; g++) {
-		bool inner_set = false;
-		for (size_t b = 0; b < n1 && s == HEC_OK; b++) {
-			const hec_plaintext *d = lt->diag[g * n1 + b];
-			if (!d)
+		bool p_zero = b == 0;
+		if (b == 0) {
+			/* rot(x, 0) in Q P: (P c0, P c1), zero over P. */
+			hec_poly_mul_rns(&rq[0], &a->c[0], lt->p_mod_q);
+			hec_poly_mul_rns(&rq[1], &a->c[1], lt->p_mod_q);
+		} else {
+			uint64_t gal = hec_ring_galois_rotation(r, (int64_t)b);
+			const struct hec_switch_key *k = _hec_eval_keys_find(ev->ek, gal);
+			if (!k) {
+				s = hec_error_set(HEC_ERR_KEY, "linear transform: no Galois key for the baby step %zu", b);
+				break;
+			}
+			if (!raised && (s = _hec_keyswitch_raise(ev, &a->c[1])) != HEC_OK)
+				break;
+			raised = true;
+			if ((s = _hec_keyswitch_inner(ev, lt->level, k, gal)) != HEC_OK ||
+			    (s = hec_poly_automorphism(&rq[0], &a->c[0], gal)) != HEC_OK)
+				break;
+			hec_poly_mul_rns(&rq[0], &rq[0], lt->p_mod_q);
+			hec_poly_add(&rq[0], &rq[0], &ev->acc_q[0]);
+			hec_poly_copy(&rq[1], &ev->acc_q[1]);
+			hec_poly_copy(&rp[0], &ev->acc_p[0]);
+			hec_poly_copy(&rp[1], &ev->acc_p[1]);
+		}
+		for (size_t g = 0; g < n2; g++) {
+			size_t i = g * n1 + b;
+			if (!lt->diag[i])
 				continue;
-			if (!inner_set) {
-				s = hec_ckks_mul_plain(ev, inner, baby[b], d);
-				inner_set = true;
-			} else {
-				s = hec_ckks_mul_plain(ev, tmp, baby[b], d);
-				if (s == HEC_OK)
-					s = hec_ckks_add(ev, inner, inner, tmp);
+			for (int h = 0; h < 2; h++) {
+				hec_poly_mul_acc(&acc[g].q[h], &rq[h], &lt->diag[i]->m);
+				if (!p_zero)
+					hec_poly_mul_acc(&acc[g].p[h], &rp[h], &lt->diag_p[i]);
 			}
 		}
-		if (!inner_set || s != HEC_OK)
-			continue;
-		if (g && (s = hec_ckks_rotate(ev, inner, inner, (int64_t)(g * n1))) != HEC_OK)
-			break;
-		if (!acc_set) {
-			s = hec_ciphertext_copy(acc, inner);
-			acc_set = true;
-		} else {
-			s = hec_ckks_add(ev, acc, acc, inner);
-		}
 	}
-	if (s == HEC_OK && !acc_set) /* the zero matrix */
-		s = hec_ckks_mul_const(ev, acc, a, 0.0, lt->pt_scale);
+	/* Each giant group: one ModDown, then its giant rotation. */
+	bool sum_set = false;
+	for (size_t g = 0; g < n2 && s == HEC_OK; g++) {
+		if (!acc[g].used)
+			continue;
+		if ((s = _hec_ciphertext_shape(grp, 2, lt->level)) != HEC_OK)
+			break;
+		for (int h = 0; h < 2 && s == HEC_OK; h++)
+			s = hec_poly_mod_down(&grp->c[h], &acc[g].q[h], &acc[g].p[h], ev->ws);
+		if (s != HEC_OK)
+			break;
+		grp->scale = a->scale * lt->pt_scale;
+		grp->seeded = false;
+		if (g && (s = hec_ckks_rotate(ev, grp, grp, (int64_t)(g * n1))) != HEC_OK)
+			break;
+		s = sum_set ? hec_ckks_add(ev, sum, sum, grp) : hec_ciphertext_copy(sum, grp);
+		sum_set = true;
+	}
+	if (s == HEC_OK && !sum_set) /* the zero matrix */
+		s = hec_ckks_mul_const(ev, sum, a, 0.0, lt->pt_scale);
 	double scale = a->scale;
 	/* Sum the n / m chunks: the output has period m. */
 	if (s == HEC_OK && lt->n > lt->m)
-		s = hec_ckks_rotate_sum(ev, acc, acc, lt->n / lt->m, (int64_t)lt->m);
+		s = hec_ckks_rotate_sum(ev, sum, sum, lt->n / lt->m, (int64_t)lt->m);
 	if (s == HEC_OK)
-		s = hec_ckks_rescale(ev, dst, acc);
+		s = hec_ckks_rescale(ev, dst, sum);
 	if (s == HEC_OK)
 		dst->scale = scale; /* pt_scale = q_level exactly */
-	for (size_t b = 0; baby && b < n1; b++)
-		hec_ciphertext_free(baby[b]);
-	free(baby);
-	free(bout);
-	free(bsteps);
-	hec_ciphertext_free(inner);
-	hec_ciphertext_free(acc);
-	hec_ciphertext_free(tmp);
+	for (size_t g = 0; acc && g < n2; g++)
+		for (int h = 0; h < 2; h++) {
+			hec_poly_clear(&acc[g].q[h]);
+			hec_poly_clear(&acc[g].p[h]);
+		}
+	free(acc);
+	for (int h = 0; h < 2; h++) {
+		hec_poly_clear(&rq[h]);
+		hec_poly_clear(&rp[h]);
+	}
+	hec_ciphertext_free(sum);
+	hec_ciphertext_free(grp);
 	return s;
 }

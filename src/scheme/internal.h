@@ -92,6 +92,16 @@ hec_status _hec_keyswitch_raise(hec_evaluator *ev, const hec_poly *d);
 hec_status _hec_keyswitch_apply(hec_evaluator *ev, hec_poly *out0, hec_poly *out1, size_t level,
                                 const struct hec_switch_key *k, uint64_t galois);
 
+/* Key switching without the final ModDown: ev->acc_q[0..1] and
+ * ev->acc_p[0..1] receive sum_j raise_j(d)(X^galois) * key_j over Q_l P,
+ * from the digits last raised by _hec_keyswitch_raise. */
+hec_status _hec_keyswitch_inner(hec_evaluator *ev, size_t level, const struct hec_switch_key *k, uint64_t galois);
+
+/* CKKS encoding into pt (level limbs) and, if p_part != NULL, the same
+ * integer polynomial over P (NTT form). */
+hec_status _hec_ckks_encode_qp(hec_plaintext *pt, hec_poly *p_part, const double complex *values, size_t len,
+                               size_t slots, size_t level, double scale);
+
 /* The switching key for Galois element g, or NULL. */
 const struct hec_switch_key *_hec_eval_keys_find(const hec_eval_keys *ek, uint64_t g);
 

@@ -32,8 +32,7 @@ hec_status _hec_keyswitch_raise(hec_evaluator *ev, const hec_poly *d)
 	return HEC_OK;
 }
 
-hec_status _hec_keyswitch_apply(hec_evaluator *ev, hec_poly *out0, hec_poly *out1, size_t level,
-                                const struct hec_switch_key *k, uint64_t galois)
+hec_status _hec_keyswitch_inner(hec_evaluator *ev, size_t level, const struct hec_switch_key *k, uint64_t galois)
 {
 	const hec_context *c = ev->ctx;
 	const hec_ring *r = c->ring;
@@ -68,6 +67,15 @@ hec_status _hec_keyswitch_apply(hec_evaluator *ev, hec_poly *out0, hec_poly *out
 		hec_poly_mul_acc(&ev->acc_p[0], up, &k->bp[j]);
 		hec_poly_mul_acc(&ev->acc_p[1], up, &k->ap[j]);
 	}
+	return s;
+}
+
+hec_status _hec_keyswitch_apply(hec_evaluator *ev, hec_poly *out0, hec_poly *out1, size_t level,
+                                const struct hec_switch_key *k, uint64_t galois)
+{
+	const hec_ring *r = ev->ctx->ring;
+	size_t limbs = level + 1;
+	hec_status s = _hec_keyswitch_inner(ev, level, k, galois);
 	if (s == HEC_OK)
 		s = _hec_poly_reserve(out0, r, HEC_BASIS_Q, limbs, true);
 	if (s == HEC_OK)
