@@ -215,17 +215,19 @@ hec_status hec_ml_model_loss_grad(const hec_ml_model *m, double *loss, float *gr
 
 /* ---- Architectures. */
 
-void hec_ml_train_opts_default(hec_ml_train_opts_t *o, hec_ml_arch arch)
+void hec_ml_train_opts_default(hec_ml_train_opts_t *o, hec_ml_arch arch, const char *dataset)
 {
+	int fashion = dataset && !strcmp(dataset, "fashion-mnist");
 	memset(o, 0, sizeof *o);
 	o->arch = arch;
-	o->epochs = arch == HEC_ML_ARCH_DEEP ? 20 : 20;
+	o->epochs = 20;
 	o->seed = 1;
 	o->batch = 128;
 	o->chunk = 16;
 	o->lr = 2e-3f;
-	o->weight_decay = 1e-4f;
-	o->shift = 0;
+	o->weight_decay = fashion ? 0.05f : 1e-4f;
+	o->shift = 1;
+	o->flip = fashion;
 	o->maps1 = arch == HEC_ML_ARCH_DEEP ? 16 : 5;
 	o->maps2 = arch == HEC_ML_ARCH_DEEP ? 32 : 0;
 	o->hidden = 100;

@@ -36,7 +36,7 @@ static hec_ml_dataset *synthetic(size_t n, uint64_t seed)
 
 static void small_opts(hec_ml_train_opts_t *o, hec_ml_arch arch)
 {
-	hec_ml_train_opts_default(o, arch);
+	hec_ml_train_opts_default(o, arch, "mnist");
 	o->epochs = 6;
 	o->batch = 32;
 	o->chunk = 8;
