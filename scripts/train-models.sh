@@ -9,8 +9,9 @@
 #                byte for byte instead of replacing them
 #   --only NAME  just one model (e.g. mnist-cryptonets)
 #   HECATE       the hecate binary (default: build/src/cli/hecate)
-# Needs the data sets: scripts/get-data.sh.  Takes about 40 minutes on
-# 2 cores (the CNNs dominate; the logistic regressions take seconds).
+# Needs the data sets: scripts/get-data.sh.  Takes about 15 minutes on an
+# idle 2-core machine (CryptoNets shapes ~2 min each, deeper ones ~4-5 min,
+# the logistic regressions seconds); proportionally longer when shared.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -19,7 +20,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--check) check=1 ;;
 	--only) shift; only=$1 ;;
-	-h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,/^set/p' "$0" | grep '^#' | cut -c3-; exit 0 ;;
 	*) break ;;
 	esac
 	shift
