@@ -10,5 +10,6 @@ int hec_cmd_eval(int argc, char **argv);
 int hec_cmd_predict(int argc, char **argv);
 int hec_cmd_info(int argc, char **argv);
 int hec_cmd_params(int argc, char **argv);
+int hec_cmd_keygen(int argc, char **argv);
 
 #endif

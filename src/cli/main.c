@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{"predict", hec_cmd_predict, "classify an image (PNG, JPEG, PGM) in plaintext"},
 	{"info", hec_cmd_info, "describe a Hecate file (model, keys, ciphertext, parameters)"},
 	{"params", hec_cmd_params, "show a parameter set: chain, security, slots, depth, and why"},
+	{"keygen", hec_cmd_keygen, "client: secret key and the server's evaluation keys for a model"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,118 @@
+/* Files of the encrypted-classification commands (keygen, encrypt,
+ * classify, decrypt) and helpers they share.
+ *
+ * The files, all built from the serialization family of DESIGN.md:
+ *
+ *   DIR/secret.key  client only, mode 0600, never overwritten:
+ *                   [parameters][secret key]
+ *   DIR/eval.keys   for the server: [parameters][public key][evaluation
+ *                   keys: relinearisation + exactly the plan's rotations]
+ *   x.ct            encrypted images: [inputs header][ciphertext] x (images
+ *                   x ciphertexts per image), image-major
+ *   y.ct            encrypted scores: [scores header][ciphertext] x images
+ *
+ * The two ciphertext files start with a small header object in the model
+ * file's framing (40-byte "HECATE\r\n" header, types "EIMG" and "ESCR",
+ * CRC-32 of header and payload), whose fingerprint field holds the
+ * parameters' fingerprint.  Its payload (little-endian) names what the
+ * ciphertexts mean, so a reader can refuse a file for another model or a
+ * file cut at an object boundary before decrypting garbage:
+ *
+ *   u32 layout version (1)     u32 images      u32 ciphertexts per image
+ *   u64 model id (FNV-1a 64 of the model's serialization)
+ *   u32 classes  u32 class label[16]  char data set[32] (NUL padded)
+ *
+ * Nothing in x.ct or y.ct is secret beyond the ciphertexts: the model id,
+ * the image count and the class labels are what the server knows anyway.
+ * True labels of data-set images stay on the client (`encrypt --labels`). */
+#ifndef HECATE_CLI_ENC_UTIL_H
+#define HECATE_CLI_ENC_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hecate/hecate.h"
+
+#define CLI_SECRET_KEY_FILE "secret.key"
+#define CLI_EVAL_KEYS_FILE "eval.keys"
+
+/* Header object types, as the little-endian u32 of their 4-letter tag. */
+#define CLI_OBJ_INPUTS 0x474d4945u /* "EIMG" */
+#define CLI_OBJ_SCORES 0x52435345u /* "ESCR" */
+
+/* Largest image count of one ciphertext file. */
+#define CLI_MAX_IMAGES 100000u
+
+struct cli_enc_meta {
+	uint32_t type;        /* CLI_OBJ_INPUTS or CLI_OBJ_SCORES */
+	uint64_t fingerprint; /* of the parameters */
+	uint64_t model_id;
+	uint32_t images, cts_per_image;
+	uint32_t n_classes;
+	unsigned labels[HEC_ML_MAX_CLASSES];
+	char dataset[HEC_ML_DATASET_NAME_MAX];
+};
+
+/* FNV-1a 64 of the model's serialization: names a model in ciphertext
+ * files (an identifier, not an authenticator). */
+hec_status cli_model_id(uint64_t *id, const hec_ml_model *m);
+
+/* Fill meta's model fields (id, classes, data set) from a model. */
+hec_status cli_meta_from_model(struct cli_enc_meta *meta, const hec_ml_model *m);
+
+/* Write / read a ciphertext file's header object.  read checks the magic,
+ * the CRCs, the type (`want`, or either when 0), every count, and prints
+ * nothing: errors are hec_status with the detail set. */
+hec_status cli_meta_write(FILE *f, const struct cli_enc_meta *meta);
+hec_status cli_meta_read(FILE *f, struct cli_enc_meta *meta, uint32_t want);
+/* Describe a header object (for `hecate info`). */
+void cli_meta_describe(const struct cli_enc_meta *meta, FILE *out);
+
+/* Read the client's key file: `path` is a directory holding secret.key or
+ * the file itself.  Rebuilds the context from the parameters object.
+ * Errors name the file and what was found instead ("this is the server's
+ * eval.keys"). */
+hec_status cli_load_secret(const char *path, hec_context **c, hec_secret_key **sk);
+/* Read eval.keys (a file, or a directory holding it).  pk or ek may be NULL
+ * when not wanted. */
+hec_status cli_load_eval(const char *path, hec_context **c, hec_public_key **pk, hec_eval_keys **ek,
+                         size_t *file_bytes);
+
+/* Read one ciphertext object from f into ct (created on the right
+ * context), naming `what` in errors. */
+hec_status cli_read_ct(FILE *f, hec_ciphertext *ct, const char *what);
+/* Serialize ct and append it to f; adds the bytes written to *bytes. */
+hec_status cli_write_ct(FILE *f, const hec_ciphertext *ct, size_t *bytes);
+/* Fail unless f is at its end (trailing data after the last object). */
+hec_status cli_expect_eof(FILE *f, const char *path);
+
+/* Atomic output: written to a temporary file in the target's directory,
+ * flushed and synced, then renamed over the target (or, with `exclusive`,
+ * linked to it, which fails if the target exists: a secret key is never
+ * overwritten).  On any error the target is untouched and the temporary
+ * file removed. */
+struct cli_out {
+	char *path, *tmp;
+	FILE *f;
+};
+int cli_out_open(const char *cmd, struct cli_out *o, const char *path, unsigned mode);
+int cli_out_commit(const char *cmd, struct cli_out *o, bool exclusive);
+void cli_out_abort(struct cli_out *o);
+
+/* "12.3 MB", "456 kB", "789 bytes". */
+const char *cli_bytes_str(char *buf, size_t len, uint64_t bytes);
+
+/* Parse "I" or "I..J" (inclusive) into [*lo, *hi]. */
+int cli_range(const char *cmd, const char *opt, const char *s, size_t *lo, size_t *hi);
+
+/* Build the plan of a model, printing the reason when it cannot be
+ * evaluated encrypted.  Returns 0 or 1 (error printed). */
+int cli_load_model_plan(const char *cmd, const char *path, hec_ml_model **m, hec_ml_enc_plan **p);
+
+/* The plan's rotation steps in a malloc'd array (*steps, *n).  Returns 0,
+ * or -1 when out of memory. */
+int cli_plan_steps(const hec_ml_enc_plan *p, int64_t **steps, size_t *n);
+
+#endif
