@@ -11,5 +11,6 @@ int hec_cmd_predict(int argc, char **argv);
 int hec_cmd_info(int argc, char **argv);
 int hec_cmd_params(int argc, char **argv);
 int hec_cmd_keygen(int argc, char **argv);
+int hec_cmd_encrypt(int argc, char **argv);
 
 #endif

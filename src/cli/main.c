@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{"info", hec_cmd_info, "describe a Hecate file (model, keys, ciphertext, parameters)"},
 	{"params", hec_cmd_params, "show a parameter set: chain, security, slots, depth, and why"},
 	{"keygen", hec_cmd_keygen, "client: secret key and the server's evaluation keys for a model"},
+	{"encrypt", hec_cmd_encrypt, "client: encrypt images (files or a data set's test images) for a model"},
 };
 
 static void usage(FILE *out)
