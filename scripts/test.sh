@@ -13,8 +13,8 @@ run_suite() {
 	shift
 	echo "== $dir: $*" >&2
 	rm -rf "$dir"
-	meson setup "$dir" --werror "$@" >/dev/null
-	ninja -C "$dir" >/dev/null
+	meson setup "$dir" --werror "$@" >"$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; exit 1; }
+	ninja -C "$dir" >"$dir.build.log" 2>&1 || { cat "$dir.build.log"; exit 1; }
 	meson test -C "$dir" --print-errorlogs --num-processes "$jobs"
 }
 

@@ -23,7 +23,7 @@ int hec_cmd_params(int argc, char **argv)
 {
 	const char *preset = NULL;
 	long depth = -1, precision = 40, security = 128;
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		char *end;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -47,7 +47,6 @@ int hec_cmd_params(int argc, char **argv)
 			fprintf(stderr, "hecate params: unknown option '%s'; see --help\n", a);
 			return 2;
 		}
-		i++;
 	}
 	if (!preset && depth < 0) {
 		fprintf(stderr, "hecate params: give --preset NAME or --depth D; see --help\n");
