@@ -12,5 +12,7 @@ int hec_cmd_info(int argc, char **argv);
 int hec_cmd_params(int argc, char **argv);
 int hec_cmd_keygen(int argc, char **argv);
 int hec_cmd_encrypt(int argc, char **argv);
+int hec_cmd_classify(int argc, char **argv);
+int hec_cmd_decrypt(int argc, char **argv);
 
 #endif

@@ -21,6 +21,8 @@ static const struct command commands[] = {
 	{"params", hec_cmd_params, "show a parameter set: chain, security, slots, depth, and why"},
 	{"keygen", hec_cmd_keygen, "client: secret key and the server's evaluation keys for a model"},
 	{"encrypt", hec_cmd_encrypt, "client: encrypt images (files or a data set's test images) for a model"},
+	{"classify", hec_cmd_classify, "server: classify encrypted images with public keys only (--dry-run: cost)"},
+	{"decrypt", hec_cmd_decrypt, "client: decrypt encrypted scores into labels and per-class scores"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,462 @@
+/* `hecate classify`: the server evaluates a model on encrypted images with
+ * public material only (eval.keys), or estimates the cost (--dry-run). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "commands.h"
+#include "enc_util.h"
+#include "ml_util.h"
+
+static const char usage_text[] =
+    "usage: hecate classify --model MODEL.hcm --eval-keys FILE X.ct --out Y.ct [--threads T]\n"
+    "       hecate classify --model MODEL.hcm [--eval-keys FILE] --dry-run [--threads T]\n"
+    "\n"
+    "The server side: evaluate MODEL on the encrypted images in X.ct (from `hecate\n"
+    "encrypt`) with the public evaluation keys in FILE (DIR/eval.keys from `hecate\n"
+    "keygen`, or the directory holding it), and write the encrypted scores to Y.ct\n"
+    "for `hecate decrypt`.  No secret key is read or needed.  Every slot of a result\n"
+    "but the scores is masked to zero and the result is re-randomised with the\n"
+    "public key before it is written.  With several images, T threads (default: all\n"
+    "cores) classify images side by side; progress goes to stderr.\n"
+    "\n"
+    "--dry-run prints, without classifying, the plan's per-layer operation counts\n"
+    "(rotations, ct x pt and ct x ct products, rescales), the levels used, the key\n"
+    "sizes, and an estimated time per image from timing each operation once at the\n"
+    "real parameters on this machine.  Without --eval-keys it generates throwaway\n"
+    "keys for the calibration.\n";
+
+/* ---- dry run ------------------------------------------------------------ */
+
+enum { OP_CTPT, OP_MULRELIN, OP_ROT, OP_HOIST, OP_RESCALE, OP_ADD, OP_ENCZERO, NOPS };
+static const char *const op_names[NOPS] = {"ct x pt", "ct x ct + relin", "rotation", "hoisted rotation",
+                                           "rescale", "addition", "encryption of zero"};
+
+struct calib {
+	hec_evaluator *ev;
+	const hec_public_key *pk;
+	const int64_t *steps;
+	size_t nsteps;
+	bool done[64];
+	double by_level[64][NOPS]; /* seconds per operation at each level timed */
+};
+
+/* Seconds for one operation: the minimum of three runs after a warm-up
+ * (the machine's quiet speed, as a lower estimate is the honest one for a
+ * plan that runs the same kernels back to back). */
+static hec_status time_ops(struct calib *k, const hec_context *c, size_t level, double *cost)
+{
+	hec_ciphertext *a = NULL, *b = NULL, *h[8] = {0};
+	hec_plaintext *pt = NULL;
+	size_t slots = hec_context_slots(c);
+	double *v = calloc(slots, sizeof *v);
+	hec_status s = v ? HEC_OK : HEC_ERR_NOMEM;
+	for (size_t i = 0; i < slots && v; i++)
+		v[i] = 0.5 * sin((double)i);
+	if (s == HEC_OK)
+		s = hec_ciphertext_new(&a, c);
+	if (s == HEC_OK)
+		s = hec_ciphertext_new(&b, c);
+	for (int i = 0; i < 8 && s == HEC_OK; i++)
+		s = hec_ciphertext_new(&h[i], c);
+	if (s == HEC_OK)
+		s = hec_plaintext_new(&pt, c);
+	double scale = exp2(hec_context_params(c)->log_scale);
+	size_t top = hec_context_max_level(c);
+	if (s == HEC_OK)
+		s = hec_ckks_encode_real(pt, v, slots, slots, top, scale);
+	if (s == HEC_OK)
+		s = hec_encrypt(a, k->pk, pt);
+	if (s == HEC_OK && level < top)
+		s = hec_ckks_drop_to_level(k->ev, a, a, level);
+	if (s == HEC_OK)
+		s = hec_ckks_encode_real(pt, v, slots, slots, level, scale);
+	size_t nh = k->nsteps < 8 ? k->nsteps : 8;
+	for (int op = 0; op < NOPS && s == HEC_OK; op++) {
+		double best = 1e30;
+		for (int rep = 0; rep < 4 && s == HEC_OK; rep++) {
+			double t0 = cli_now();
+			switch (op) {
+			case OP_CTPT: s = hec_ckks_mul_plain(k->ev, b, a, pt); break;
+			case OP_MULRELIN: s = hec_ckks_mul_relin(k->ev, b, a, a); break;
+			case OP_ROT: s = k->nsteps ? hec_ckks_rotate(k->ev, b, a, k->steps[0]) : HEC_OK; break;
+			case OP_HOIST: s = nh ? hec_ckks_rotate_hoisted(k->ev, h, a, k->steps, nh) : HEC_OK; break;
+			case OP_RESCALE:
+				s = hec_ciphertext_copy(b, a);
+				t0 = cli_now();
+				if (s == HEC_OK && level > 0)
+					s = hec_ckks_rescale(k->ev, b, b);
+				break;
+			case OP_ADD: s = hec_ckks_add(k->ev, b, a, a); break;
+			case OP_ENCZERO: s = hec_encrypt(b, k->pk, pt); break;
+			}
+			double t = cli_now() - t0;
+			if (op == OP_HOIST && nh)
+				t /= (double)nh;
+			if (rep > 0 && t < best)
+				best = t;
+		}
+		cost[op] = best;
+	}
+	for (int i = 0; i < 8; i++)
+		hec_ciphertext_free(h[i]);
+	hec_ciphertext_free(a);
+	hec_ciphertext_free(b);
+	hec_plaintext_free(pt);
+	free(v);
+	return s;
+}
+
+/* The number written just before `word` in line (0 if absent). */
+static double count_before(const char *line, const char *word)
+{
+	const char *w = strstr(line, word);
+	if (!w || w == line)
+		return 0;
+	const char *q = w;
+	while (q > line && q[-1] == ' ')
+		q--;
+	while (q > line && q[-1] >= '0' && q[-1] <= '9')
+		q--;
+	return atof(q);
+}
+
+static int dry_run(const char *cmd, const char *mpath, const hec_ml_model *m, const hec_ml_enc_plan *p,
+                   const char *ekpath, hec_context *c, const hec_public_key *pk, const hec_eval_keys *ek,
+                   size_t key_bytes)
+{
+	(void)m;
+	char desc[8192];
+	hec_ml_enc_plan_describe(p, desc, sizeof desc);
+	size_t top = hec_context_max_level(c), depth = hec_ml_enc_plan_depth(p);
+	char b1[32];
+	printf("model:       %s\n", mpath);
+	printf("parameters:  N = %zu, %zu slots, %zu levels, scale 2^%.0f, log2(QP) %.1f, %s, fingerprint %016llx\n",
+	       hec_context_n(c), hec_context_slots(c), top, hec_context_params(c)->log_scale, hec_context_log_qp(c),
+	       hec_context_is_secure(c) ? "128-bit secure" : "NOT SECURE", (unsigned long long)hec_context_fingerprint(c));
+	printf("levels:      %zu used of %zu (level %zu -> %zu); input %zu ciphertexts per image\n", depth, top, top,
+	       top - depth, hec_ml_enc_plan_input_cts(p));
+	printf("keys:        %s%s: relinearisation + %zu rotation keys, %s\n", ekpath ? ekpath : "(throwaway keys)",
+	       ekpath ? "" : " would be", hec_eval_keys_count(ek), cli_bytes_str(b1, sizeof b1, key_bytes));
+
+	int64_t *steps = NULL;
+	size_t nsteps = 0;
+	if (cli_plan_steps(p, &steps, &nsteps))
+		return cli_fail(cmd, HEC_ERR_NOMEM);
+	hec_evaluator *ev;
+	hec_status s = hec_evaluator_new(&ev, c, ek);
+	if (s != HEC_OK) {
+		free(steps);
+		return cli_fail(cmd, s);
+	}
+	struct calib k = {.ev = ev, .pk = pk, .steps = steps, .nsteps = nsteps};
+	double t_cal = cli_now(), total = 0, sum_ops[NOPS] = {0};
+	printf("\nper image (estimated from one timing of each operation at its level):\n");
+	for (char *line = desc; *line && s == HEC_OK;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = 0;
+		const char *lv = strstr(line, "level ");
+		double est = 0;
+		if (lv) {
+			size_t level = (size_t)strtoul(lv + 6, NULL, 10);
+			if (level < 64 && !k.done[level]) {
+				s = time_ops(&k, c, level, k.by_level[level]);
+				k.done[level] = true;
+			}
+			if (level < 64 && s == HEC_OK) {
+				const double *cost = k.by_level[level];
+				double n[NOPS] = {0};
+				n[OP_CTPT] = count_before(line, " ct x pt");
+				n[OP_ADD] = n[OP_CTPT];
+				n[OP_MULRELIN] = count_before(line, " ct x ct");
+				n[OP_ROT] = count_before(line, " rotations,") + count_before(line, " giant") +
+				            count_before(line, " chunk rotations");
+				n[OP_HOIST] = count_before(line, " hoisted");
+				n[OP_RESCALE] = count_before(line, " rescale");
+				n[OP_ENCZERO] = count_before(line, " public-key encryption");
+				for (int op = 0; op < NOPS; op++) {
+					est += n[op] * cost[op];
+					sum_ops[op] += n[op];
+				}
+			}
+		}
+		if (lv)
+			printf("  %-150s ~%8.1f ms\n", line, 1e3 * est);
+		else
+			printf("  %s\n", line);
+		total += est;
+		line = nl ? nl + 1 : line + strlen(line);
+	}
+	t_cal = cli_now() - t_cal;
+	if (s != HEC_OK) {
+		hec_evaluator_free(ev);
+		free(steps);
+		return cli_fail(cmd, s);
+	}
+	printf("\ntotals per image:");
+	for (int op = 0; op < NOPS; op++)
+		if (sum_ops[op] > 0 && op != OP_ADD)
+			printf(" %.0f %s%s", sum_ops[op], op_names[op], op == NOPS - 1 ? "" : ",");
+	printf("\ncost at the top level (ms):");
+	for (int op = 0; op < NOPS; op++)
+		if (k.done[top])
+			printf(" %s %.2f%s", op_names[op], 1e3 * k.by_level[top][op], op == NOPS - 1 ? "" : ",");
+	printf("\nestimate:    %.3f s per image on one thread (calibration took %.1f s); add the one-off encoding of "
+	       "the model's plaintexts\n",
+	       total, t_cal);
+	hec_evaluator_free(ev);
+	free(steps);
+	return 0;
+}
+
+/* ---- classify ----------------------------------------------------------- */
+
+int hec_cmd_classify(int argc, char **argv)
+{
+	const char *cmd = "classify", *mpath = NULL, *ekpath = NULL, *in = NULL, *out = NULL, *v;
+	int dry = 0;
+	unsigned long long threads = 0;
+	for (int i = 1; i < argc; i++) {
+		int r;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(usage_text, stdout);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--dry-run")) {
+			dry = 1;
+		} else if ((r = cli_opt(cmd, argc, argv, &i, "--model", &v))) {
+			if (r < 0)
+				return 2;
+			mpath = v;
+		} else if ((r = cli_opt(cmd, argc, argv, &i, "--eval-keys", &v))) {
+			if (r < 0)
+				return 2;
+			ekpath = v;
+		} else if ((r = cli_opt(cmd, argc, argv, &i, "--out", &v))) {
+			if (r < 0)
+				return 2;
+			out = v;
+		} else if ((r = cli_opt(cmd, argc, argv, &i, "--threads", &v))) {
+			if (r < 0 || cli_uint(cmd, "--threads", v, 1, 1024, &threads))
+				return 2;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "hecate %s: unknown option '%s'; see `hecate classify --help`\n", cmd, argv[i]);
+			return 2;
+		} else if (!in) {
+			in = argv[i];
+		} else {
+			fprintf(stderr, "hecate %s: unexpected argument '%s'\n", cmd, argv[i]);
+			return 2;
+		}
+	}
+	if (!mpath || (!dry && (!ekpath || !in || !out))) {
+		fprintf(stderr, "hecate %s: need --model MODEL.hcm, --eval-keys FILE, X.ct and --out Y.ct (or "
+		        "--dry-run); see `hecate classify --help`\n", cmd);
+		return 2;
+	}
+	cli_set_threads((unsigned)threads);
+	int rc = 1;
+	hec_ml_model *m = NULL;
+	hec_ml_enc_plan *p = NULL;
+	hec_context *c = NULL;
+	hec_public_key *pk = NULL;
+	hec_eval_keys *ek = NULL;
+	hec_ml_enc_model *em = NULL;
+	FILE *fin = NULL;
+	struct cli_out o = {0};
+	hec_ciphertext **cts = NULL, **res = NULL;
+	hec_evaluator **evs = NULL;
+	size_t key_bytes = 0, nthreads = 1, ncts = 0;
+	hec_status s;
+
+	if (!dry && cli_check_writable(cmd, out))
+		goto done;
+	if (cli_load_model_plan(cmd, mpath, &m, &p))
+		goto done;
+	if (ekpath) {
+		s = cli_load_eval(ekpath, &c, &pk, &ek, &key_bytes);
+	} else {
+		/* Throwaway keys, for --dry-run's calibration only. */
+		hec_params_t params;
+		hec_secret_key *sk = NULL;
+		int64_t *steps = NULL;
+		size_t nsteps = 0;
+		s = hec_ml_enc_plan_params(p, &params);
+		if (s == HEC_OK)
+			s = hec_context_new(&c, &params);
+		if (s == HEC_OK)
+			s = hec_secret_key_new(&sk, c);
+		if (s == HEC_OK)
+			s = hec_public_key_new(&pk, sk);
+		if (s == HEC_OK)
+			s = cli_plan_steps(p, &steps, &nsteps) ? HEC_ERR_NOMEM : HEC_OK;
+		if (s == HEC_OK)
+			s = hec_eval_keys_new(&ek, sk, true, steps, nsteps, false);
+		uint8_t *buf[3] = {0};
+		size_t len[3] = {0};
+		if (s == HEC_OK)
+			s = hec_params_serialize(c, &buf[0], &len[0]);
+		if (s == HEC_OK)
+			s = hec_public_key_serialize(pk, &buf[1], &len[1]);
+		if (s == HEC_OK)
+			s = hec_eval_keys_serialize(ek, &buf[2], &len[2]);
+		key_bytes = len[0] + len[1] + len[2];
+		for (int i = 0; i < 3; i++)
+			free(buf[i]);
+		free(steps);
+		hec_secret_key_free(sk);
+	}
+	if (s != HEC_OK) {
+		rc = cli_fail(cmd, s);
+		goto done;
+	}
+	if (dry) {
+		rc = dry_run(cmd, mpath, m, p, ekpath, c, pk, ek, key_bytes);
+		goto done;
+	}
+
+	/* The input: its header must name these parameters and this model. */
+	fin = fopen(in, "rb");
+	if (!fin) {
+		fprintf(stderr, "hecate %s: %s: cannot open: %s\n", cmd, in, strerror(errno));
+		goto done;
+	}
+	struct cli_enc_meta meta;
+	if ((s = cli_meta_read(fin, &meta, CLI_OBJ_INPUTS)) != HEC_OK) {
+		fprintf(stderr, "hecate %s: %s: %s\n", cmd, in, hec_error_detail());
+		goto done;
+	}
+	uint64_t mid;
+	if ((s = cli_model_id(&mid, m)) != HEC_OK) {
+		rc = cli_fail(cmd, s);
+		goto done;
+	}
+	ncts = hec_ml_enc_plan_input_cts(p);
+	if (meta.fingerprint != hec_context_fingerprint(c)) {
+		fprintf(stderr, "hecate %s: %s was encrypted under parameters %016llx, but %s holds keys for "
+		        "parameters %016llx: the images and the keys come from different keygen runs or models\n", cmd,
+		        in, (unsigned long long)meta.fingerprint, ekpath, (unsigned long long)hec_context_fingerprint(c));
+		goto done;
+	}
+	if (meta.model_id != mid || meta.cts_per_image != ncts) {
+		fprintf(stderr, "hecate %s: %s was encrypted for model %016llx (%u ciphertexts per image), not for "
+		        "%s (%016llx, %zu per image)\n", cmd, in, (unsigned long long)meta.model_id,
+		        meta.cts_per_image, mpath, (unsigned long long)mid, ncts);
+		goto done;
+	}
+	double t0 = cli_now();
+	if ((s = hec_ml_enc_model_new(&em, p, c)) != HEC_OK) {
+		rc = cli_fail(cmd, s);
+		goto done;
+	}
+	double t_prep = cli_now() - t0;
+
+#ifdef _OPENMP
+	nthreads = (size_t)omp_get_max_threads();
+#endif
+	if (nthreads > meta.images)
+		nthreads = meta.images;
+	if (nthreads > 64)
+		nthreads = 64;
+	cts = calloc(nthreads * ncts, sizeof *cts);
+	res = calloc(nthreads, sizeof *res);
+	evs = calloc(nthreads, sizeof *evs);
+	s = cts && res && evs ? HEC_OK : hec_error_set(HEC_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < nthreads * ncts && s == HEC_OK; i++)
+		s = hec_ciphertext_new(&cts[i], c);
+	for (size_t t = 0; t < nthreads && s == HEC_OK; t++) {
+		s = hec_ciphertext_new(&res[t], c);
+		if (s == HEC_OK)
+			s = hec_evaluator_new(&evs[t], c, ek);
+	}
+	if (s == HEC_OK && cli_out_open(cmd, &o, out, 0644))
+		goto done;
+	struct cli_enc_meta om = meta;
+	om.type = CLI_OBJ_SCORES;
+	om.cts_per_image = 1;
+	if (s == HEC_OK)
+		s = cli_meta_write(o.f, &om);
+	/* Images in rounds of one per thread: read the round, classify it
+	 * in parallel (one evaluator each), write it in order. */
+	double t_eval = 0, t_min = 1e30, t_max = 0;
+	size_t bytes = 0;
+	char what[96];
+	for (size_t base = 0; base < meta.images && s == HEC_OK; base += nthreads) {
+		size_t nr = meta.images - base < nthreads ? meta.images - base : nthreads;
+		for (size_t j = 0; j < nr && s == HEC_OK; j++)
+			for (size_t g = 0; g < ncts && s == HEC_OK; g++) {
+				snprintf(what, sizeof what, "%s: image %zu, ciphertext %zu", in, base + j + 1, g + 1);
+				s = cli_read_ct(fin, cts[j * ncts + g], what);
+			}
+		if (s != HEC_OK)
+			break;
+		hec_status st[64] = {0};
+		double dt[64] = {0}, r0 = cli_now();
+#pragma omp parallel for schedule(static, 1) num_threads((int)nr) if (nr > 1)
+		for (size_t j = 0; j < nr; j++) {
+			double t1 = cli_now();
+			st[j % 64] = hec_ml_enc_classify(em, evs[j], pk, res[j], &cts[j * ncts]);
+			dt[j % 64] = cli_now() - t1;
+		}
+		t_eval += cli_now() - r0;
+		for (size_t j = 0; j < nr && s == HEC_OK; j++) {
+			s = st[j % 64];
+			if (s != HEC_OK) {
+				char d[512];
+				snprintf(d, sizeof d, "%s", hec_error_detail());
+				s = hec_error_set(s, "image %zu: %s", base + j + 1, *d ? d : hec_status_str(s));
+			}
+			if (s == HEC_OK)
+				s = cli_write_ct(o.f, res[j], &bytes);
+			t_min = dt[j % 64] < t_min ? dt[j % 64] : t_min;
+			t_max = dt[j % 64] > t_max ? dt[j % 64] : t_max;
+		}
+		cli_progress("classifying", base + nr, meta.images);
+	}
+	cli_progress_end();
+	if (s == HEC_OK)
+		s = cli_expect_eof(fin, in);
+	if (s != HEC_OK) {
+		rc = cli_fail(cmd, s);
+		goto done;
+	}
+	if (cli_out_commit(cmd, &o, false))
+		goto done;
+	double t_all = cli_now() - t0;
+	char b1[32];
+	printf("classified:  %u image%s of %s with %s (no secret key involved)\n", meta.images,
+	       meta.images == 1 ? "" : "s", in, mpath);
+	printf("output:      %s (%s: encrypted scores, other slots masked, re-randomised)\n", out,
+	       cli_bytes_str(b1, sizeof b1, bytes + 160));
+	printf("time:        %.3f s preparing the model's plaintexts, %.3f s classifying (%.3f s per image; "
+	       "%.3f..%.3f s each on %zu thread%s), %.3f s in all\n",
+	       t_prep, t_eval, t_eval / meta.images, t_min, t_max, nthreads, nthreads == 1 ? "" : "s", t_all);
+	rc = 0;
+done:
+	cli_out_abort(&o);
+	if (fin)
+		fclose(fin);
+	for (size_t i = 0; cts && i < nthreads * ncts; i++)
+		hec_ciphertext_free(cts[i]);
+	for (size_t t = 0; res && t < nthreads; t++)
+		hec_ciphertext_free(res[t]);
+	for (size_t t = 0; evs && t < nthreads; t++)
+		hec_evaluator_free(evs[t]);
+	free(cts);
+	free(res);
+	free(evs);
+	hec_ml_enc_model_free(em);
+	hec_eval_keys_free(ek);
+	hec_public_key_free(pk);
+	hec_context_free(c);
+	hec_ml_enc_plan_free(p);
+	hec_ml_model_free(m);
+	return rc;
+}
