@@ -31,7 +31,6 @@ hecate=${1:-build/src/cli/hecate}
 out=models
 if [ "$check" -eq 1 ]; then
 	out=$(mktemp -d)
-	trap 'rm -rf "$out"' EXIT
 fi
 mkdir -p "$out"
 
@@ -46,21 +45,26 @@ fashion-tshirt-shirt-lr|train-lr --task fashion-tshirt-shirt --degree 3 --seed 1
 '
 
 status=0
-echo "$models" | while IFS='|' read -r name cmd; do
+while IFS='|' read -r name cmd; do
 	[ -n "$name" ] || continue
 	[ -z "$only" ] || [ "$only" = "$name" ] || continue
 	echo "== $name: hecate $cmd" >&2
 	start=$(date +%s)
 	# shellcheck disable=SC2086 # cmd is a word list on purpose
-	"$hecate" $cmd --out "$out/$name.hcm"
+	"$hecate" $cmd --out "$out/$name.hcm" || exit 1
 	echo "== $name: $(($(date +%s) - start)) s" >&2
 	if [ "$check" -eq 1 ]; then
 		if cmp -s "$out/$name.hcm" "models/$name.hcm"; then
 			echo "== $name: identical to models/$name.hcm" >&2
 		else
-			echo "== $name: DIFFERS from models/$name.hcm" >&2
+			echo "== $name: DIFFERS from models/$name.hcm (new file kept in $out)" >&2
 			status=1
 		fi
 	fi
-	[ "$status" -eq 0 ] || exit 1
-done
+done <<LIST
+$models
+LIST
+if [ "$check" -eq 1 ] && [ "$status" -eq 0 ]; then
+	rm -rf "$out"
+fi
+exit "$status"
