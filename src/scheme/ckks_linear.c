@@ -160,12 +160,6 @@ size_t hec_linear_transform_steps(const hec_linear_transform *lt, int64_t *steps
 	return count;
 }
 
-/* Per giant group: the accumulated products over Q_l (two halves) and P. */
-struct group_acc {
-	hec_poly q[2], p[2];
-	bool used;
-};
-
 hec_status hec_ckks_linear_transform(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a,
                                      const hec_linear_transform *lt)
 {
@@ -179,27 +173,34 @@ hec_status hec_ckks_linear_transform(hec_evaluator *ev, hec_ciphertext *dst, con
 	const hec_context *c = ev->ctx;
 	const hec_ring *r = c->ring;
 	size_t n1 = lt->n1, n2 = lt->n2, limbs = lt->level + 1, K = c->params.np;
-	struct group_acc *acc = calloc(n2, sizeof *acc);
-	hec_poly rq[2] = {{0}}, rp[2] = {{0}};
-	hec_ciphertext *sum = NULL, *grp = NULL;
-	hec_status s = acc ? HEC_OK : hec_error_set(HEC_ERR_NOMEM, "linear transform: out of memory");
-	for (int h = 0; h < 2 && s == HEC_OK; h++) {
-		s = hec_poly_init(&rq[h], r, HEC_BASIS_Q, limbs, true);
-		if (s == HEC_OK)
-			s = hec_poly_init(&rp[h], r, HEC_BASIS_P, K, true);
+	/* Scratch from the evaluator (no allocation after the first call):
+	 * polys 0..3 hold one baby rotation over Q P, then four per giant
+	 * group (its accumulators over Q and P, both halves); ciphertexts 1
+	 * and 2 the running sum and the current group. */
+	hec_poly *rq[2], *rp[2];
+	hec_status s = HEC_OK;
+	for (int h = 0; h < 2; h++) {
+		rq[h] = _hec_ev_poly(ev, (size_t)h, HEC_BASIS_Q, limbs);
+		rp[h] = _hec_ev_poly(ev, 2 + (size_t)h, HEC_BASIS_P, K);
+		if (!rq[h] || !rp[h])
+			return HEC_ERR_NOMEM;
 	}
-	for (size_t g = 0; g < n2 && s == HEC_OK; g++) {
-		acc[g].used = giant_used(lt, g);
-		for (int h = 0; h < 2 && s == HEC_OK && acc[g].used; h++) {
-			s = hec_poly_init(&acc[g].q[h], r, HEC_BASIS_Q, limbs, true);
-			if (s == HEC_OK)
-				s = hec_poly_init(&acc[g].p[h], r, HEC_BASIS_P, K, true);
+#define ACC_Q(g, h) ev->pool[4 + 4 * (g) + (size_t)(h)]
+#define ACC_P(g, h) ev->pool[4 + 4 * (g) + 2 + (size_t)(h)]
+	for (size_t g = 0; g < n2; g++) {
+		if (!giant_used(lt, g))
+			continue;
+		for (int h = 0; h < 2; h++) {
+			if (!_hec_ev_poly(ev, 4 + 4 * g + (size_t)h, HEC_BASIS_Q, limbs) ||
+			    !_hec_ev_poly(ev, 4 + 4 * g + 2 + (size_t)h, HEC_BASIS_P, K))
+				return HEC_ERR_NOMEM;
+			hec_poly_zero(ACC_Q(g, h));
+			hec_poly_zero(ACC_P(g, h));
 		}
 	}
-	if (s == HEC_OK)
-		s = hec_ciphertext_new(&sum, c);
-	if (s == HEC_OK)
-		s = hec_ciphertext_new(&grp, c);
+	hec_ciphertext *sum = _hec_ev_ct(ev, 1), *grp = _hec_ev_ct(ev, 2);
+	if (!sum || !grp)
+		return HEC_ERR_NOMEM;
 	/* One raise of c1 serves every baby step. */
 	bool raised = false;
 	for (size_t b = 0; b < n1 && s == HEC_OK; b++) {
@@ -208,8 +209,8 @@ hec_status hec_ckks_linear_transform(hec_evaluator *ev, hec_ciphertext *dst, con
 		bool p_zero = b == 0;
 		if (b == 0) {
 			/* rot(x, 0) in Q P: (P c0, P c1), zero over P. */
-			hec_poly_mul_rns(&rq[0], &a->c[0], lt->p_mod_q);
-			hec_poly_mul_rns(&rq[1], &a->c[1], lt->p_mod_q);
+			hec_poly_mul_rns(rq[0], &a->c[0], lt->p_mod_q);
+			hec_poly_mul_rns(rq[1], &a->c[1], lt->p_mod_q);
 		} else {
 			uint64_t gal = hec_ring_galois_rotation(r, (int64_t)b);
 			const struct hec_switch_key *k = _hec_eval_keys_find(ev->ek, gal);
@@ -221,34 +222,34 @@ hec_status hec_ckks_linear_transform(hec_evaluator *ev, hec_ciphertext *dst, con
 				break;
 			raised = true;
 			if ((s = _hec_keyswitch_inner(ev, lt->level, k, gal)) != HEC_OK ||
-			    (s = hec_poly_automorphism(&rq[0], &a->c[0], gal)) != HEC_OK)
+			    (s = hec_poly_automorphism(rq[0], &a->c[0], gal)) != HEC_OK)
 				break;
-			hec_poly_mul_rns(&rq[0], &rq[0], lt->p_mod_q);
-			hec_poly_add(&rq[0], &rq[0], &ev->acc_q[0]);
-			hec_poly_copy(&rq[1], &ev->acc_q[1]);
-			hec_poly_copy(&rp[0], &ev->acc_p[0]);
-			hec_poly_copy(&rp[1], &ev->acc_p[1]);
+			hec_poly_mul_rns(rq[0], rq[0], lt->p_mod_q);
+			hec_poly_add(rq[0], rq[0], &ev->acc_q[0]);
+			hec_poly_copy(rq[1], &ev->acc_q[1]);
+			hec_poly_copy(rp[0], &ev->acc_p[0]);
+			hec_poly_copy(rp[1], &ev->acc_p[1]);
 		}
 		for (size_t g = 0; g < n2; g++) {
 			size_t i = g * n1 + b;
 			if (!lt->diag[i])
 				continue;
 			for (int h = 0; h < 2; h++) {
-				hec_poly_mul_acc(&acc[g].q[h], &rq[h], &lt->diag[i]->m);
+				hec_poly_mul_acc(ACC_Q(g, h), rq[h], &lt->diag[i]->m);
 				if (!p_zero)
-					hec_poly_mul_acc(&acc[g].p[h], &rp[h], &lt->diag_p[i]);
+					hec_poly_mul_acc(ACC_P(g, h), rp[h], &lt->diag_p[i]);
 			}
 		}
 	}
 	/* Each giant group: one ModDown, then its giant rotation. */
 	bool sum_set = false;
 	for (size_t g = 0; g < n2 && s == HEC_OK; g++) {
-		if (!acc[g].used)
+		if (!giant_used(lt, g))
 			continue;
 		if ((s = _hec_ciphertext_shape(grp, 2, lt->level)) != HEC_OK)
 			break;
 		for (int h = 0; h < 2 && s == HEC_OK; h++)
-			s = hec_poly_mod_down(&grp->c[h], &acc[g].q[h], &acc[g].p[h], ev->ws);
+			s = hec_poly_mod_down(&grp->c[h], ACC_Q(g, h), ACC_P(g, h), ev->ws);
 		if (s != HEC_OK)
 			break;
 		grp->scale = a->scale * lt->pt_scale;
@@ -268,17 +269,7 @@ hec_status hec_ckks_linear_transform(hec_evaluator *ev, hec_ciphertext *dst, con
 		s = hec_ckks_rescale(ev, dst, sum);
 	if (s == HEC_OK)
 		dst->scale = scale; /* pt_scale = q_level exactly */
-	for (size_t g = 0; acc && g < n2; g++)
-		for (int h = 0; h < 2; h++) {
-			hec_poly_clear(&acc[g].q[h]);
-			hec_poly_clear(&acc[g].p[h]);
-		}
-	free(acc);
-	for (int h = 0; h < 2; h++) {
-		hec_poly_clear(&rq[h]);
-		hec_poly_clear(&rp[h]);
-	}
-	hec_ciphertext_free(sum);
-	hec_ciphertext_free(grp);
+#undef ACC_Q
+#undef ACC_P
 	return s;
 }

@@ -150,10 +150,10 @@ hec_status hec_ckks_rotate_sum(hec_evaluator *ev, hec_ciphertext *dst, const hec
 {
 	if (count == 0 || (count & (count - 1)))
 		return hec_error_set(HEC_ERR_ARG, "rotate_sum: count %zu is not a power of two", count);
-	hec_ciphertext *tmp;
-	hec_status s = hec_ciphertext_new(&tmp, ev->ctx);
-	if (s != HEC_OK)
-		return s;
+	hec_ciphertext *tmp = _hec_ev_ct(ev, 0);
+	if (!tmp)
+		return HEC_ERR_NOMEM;
+	hec_status s = HEC_OK;
 	if (dst != a)
 		s = hec_ciphertext_copy(dst, a);
 	for (size_t span = 1; span < count && s == HEC_OK; span <<= 1) {
@@ -161,6 +161,5 @@ hec_status hec_ckks_rotate_sum(hec_evaluator *ev, hec_ciphertext *dst, const hec
 		if (s == HEC_OK)
 			s = hec_ckks_add(ev, dst, dst, tmp);
 	}
-	hec_ciphertext_free(tmp);
 	return s;
 }

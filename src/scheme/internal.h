@@ -17,6 +17,9 @@ struct hec_context {
 	size_t digit_size; /* primes per key-switching digit: ceil(nq / dnum) */
 	/* CKKS: exp(2 pi i k / 2N) for k in [0, 2N). */
 	double complex *roots;
+	/* BFV: plaintext modulus, batching and multiplication constants
+	 * (bfv_internal.h); NULL for CKKS. */
+	struct hec_bfv_ctx *bfv;
 };
 
 struct hec_secret_key {
@@ -76,7 +79,33 @@ struct hec_evaluator {
 	hec_poly acc_q[2], acc_p[2];
 	hec_poly tmp[4];
 	size_t ndigits;
+	/* BFV scratch (bfv_internal.h), allocated on first use. */
+	struct hec_bfv_eval *bfv;
+	/* Scratch that grows on demand and lives as long as the evaluator, so
+	 * hot paths do not allocate: polynomials and ciphertexts by index. */
+	hec_poly **pool;
+	size_t npool;
+	hec_ciphertext **ctpool;
+	size_t nctpool;
 };
+
+/* Evaluator scratch polynomial number idx, shaped (basis, limbs, NTT form),
+ * contents undefined.  NULL on allocation failure (detail set). */
+hec_poly *_hec_ev_poly(hec_evaluator *ev, size_t idx, hec_basis b, size_t limbs);
+/* Evaluator scratch ciphertext number idx.  NULL on allocation failure. */
+hec_ciphertext *_hec_ev_ct(hec_evaluator *ev, size_t idx);
+
+/* BFV hooks (bfv_context.c, bfv_eval.c): build / free a BFV context's
+ * precomputation, free an evaluator's BFV scratch (NULL is a no-op). */
+hec_status _hec_bfv_context_init(hec_context *c);
+void _hec_bfv_context_free(struct hec_bfv_ctx *b);
+void _hec_bfv_eval_free(struct hec_bfv_eval *b);
+/* BFV encryption's message term: dst (Q, `limbs` limbs, NTT form) =
+ * round(Q_l m / t) for the BFV plaintext pt, l = limbs - 1. */
+hec_status _hec_bfv_scaled_plain(hec_poly *dst, const hec_plaintext *pt, size_t limbs);
+/* A deserialized BFV plaintext: limb 0's coefficients must be below t
+ * (HEC_ERR_RANGE otherwise); they are copied to the other limbs. */
+hec_status _hec_bfv_plain_check(hec_plaintext *pt);
 
 /* Make sure pt/ct polynomials have `limbs` limbs of capacity. */
 hec_status _hec_poly_reserve(hec_poly *p, const hec_ring *r, hec_basis b, size_t limbs, bool ntt);

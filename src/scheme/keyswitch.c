@@ -111,10 +111,68 @@ hec_status hec_evaluator_new(hec_evaluator **out, const hec_context *c, const he
 	return HEC_OK;
 }
 
+hec_poly *_hec_ev_poly(hec_evaluator *ev, size_t idx, hec_basis b, size_t limbs)
+{
+	if (idx >= ev->npool) {
+		size_t n = idx + 8;
+		hec_poly **p = realloc(ev->pool, n * sizeof *p);
+		if (!p) {
+			hec_error_set(HEC_ERR_NOMEM, "evaluator: out of memory");
+			return NULL;
+		}
+		for (size_t i = ev->npool; i < n; i++)
+			p[i] = NULL;
+		ev->pool = p;
+		ev->npool = n;
+	}
+	if (!ev->pool[idx] && !(ev->pool[idx] = calloc(1, sizeof(hec_poly)))) {
+		hec_error_set(HEC_ERR_NOMEM, "evaluator: out of memory");
+		return NULL;
+	}
+	/* Keep the largest allocation: reserve by capacity, not shape. */
+	hec_poly *p = ev->pool[idx];
+	size_t cap = b == HEC_BASIS_Q ? ev->ctx->params.nq : ev->ctx->params.np;
+	if (!p->c || p->basis != b) {
+		if (_hec_poly_reserve(p, ev->ctx->ring, b, cap, true) != HEC_OK)
+			return NULL;
+	}
+	p->limbs = limbs;
+	p->ntt = true;
+	return p;
+}
+
+hec_ciphertext *_hec_ev_ct(hec_evaluator *ev, size_t idx)
+{
+	if (idx >= ev->nctpool) {
+		size_t n = idx + 4;
+		hec_ciphertext **p = realloc(ev->ctpool, n * sizeof *p);
+		if (!p) {
+			hec_error_set(HEC_ERR_NOMEM, "evaluator: out of memory");
+			return NULL;
+		}
+		for (size_t i = ev->nctpool; i < n; i++)
+			p[i] = NULL;
+		ev->ctpool = p;
+		ev->nctpool = n;
+	}
+	if (!ev->ctpool[idx] && hec_ciphertext_new(&ev->ctpool[idx], ev->ctx) != HEC_OK)
+		return NULL;
+	return ev->ctpool[idx];
+}
+
 void hec_evaluator_free(hec_evaluator *ev)
 {
 	if (!ev)
 		return;
+	for (size_t i = 0; i < ev->npool; i++) {
+		if (ev->pool[i])
+			hec_poly_clear(ev->pool[i]);
+		free(ev->pool[i]);
+	}
+	free(ev->pool);
+	for (size_t i = 0; i < ev->nctpool; i++)
+		hec_ciphertext_free(ev->ctpool[i]);
+	free(ev->ctpool);
 	for (size_t j = 0; ev->up_q && j < ev->ctx->params.dnum; j++) {
 		hec_poly_clear(&ev->up_q[j]);
 		hec_poly_clear(&ev->up_p[j]);
