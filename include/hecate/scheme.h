@@ -237,6 +237,14 @@ hec_status hec_ckks_mul_plain(hec_evaluator *ev, hec_ciphertext *dst, const hec_
  * next rescale divides by, so that rescaling restores a's scale exactly. */
 hec_status hec_ckks_mul_const(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a, double complex c,
                               double const_scale);
+/* dst = sum_i w[i] * cts[i], each w[i] encoded as round(w[i] * const_scale)
+ * (const_scale = 0: the prime the next rescale divides by, so rescaling
+ * restores the inputs' scale), accumulated without intermediate reductions
+ * (one 128-bit accumulator per coefficient).  All n >= 1 inputs share one
+ * level, scale and size 2; zero weights are skipped.  dst may alias none of
+ * the inputs. */
+hec_status hec_ckks_lincomb(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *const *cts,
+                            const double *w, size_t n, double const_scale);
 /* dst = a * k for an integer k; no scale change, no level used. */
 hec_status hec_ckks_mul_int(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a, int64_t k);
 /* Divide by the last prime: level - 1, scale / q_level. */
@@ -393,6 +401,114 @@ typedef struct hec_precision_t {
 	double max_abs_err;
 } hec_precision_t;
 hec_precision_t hec_ckks_precision(const double complex *got, const double complex *want, size_t n);
+
+/* ===========================================================================
+ * BFV (Brakerski, CRYPTO 2012; Fan, Vercauteren, ePrint 2012/144): exact
+ * arithmetic on integers mod t
+ *
+ * A BFV context has params.scheme = HEC_SCHEME_BFV and a plaintext modulus
+ * params.t, 2 <= t < every q_i and coprime to them.  Keys, key switching,
+ * encryption (hec_encrypt, hec_encrypt_symmetric), decryption (hec_decrypt
+ * calls hec_bfv_decrypt) and serialization are shared with CKKS.
+ *
+ * A plaintext is a polynomial m with coefficients in [0, t).  When t is a
+ * prime = 1 mod 2N ("batching"), m is also a vector of N slots mod t, laid
+ * out as a 2 x N/2 matrix: values[w * N/2 + j] is row w, column j.  Slot-wise
+ * addition and multiplication are the ciphertext + and x; rotate_rows
+ * rotates both rows cyclically, swap_columns exchanges the two rows (swaps
+ * the entries of every column).
+ *
+ * Ciphertexts have scale 1 and a level: fresh ones sit at the top, and
+ * hec_bfv_mod_switch_to_level lowers them (smaller to store and send, and
+ * cheaper to compute on; the noise budget is kept until it reaches the
+ * smaller modulus' ceiling).  Operands at different levels are brought to
+ * the lower one by modulus switching automatically.
+ *
+ * Noise: a ciphertext at modulus Q holds m with invariant noise v when
+ * t/Q (c0 + c1 s + c2 s^2) = m + v + t k for an integer polynomial k; it
+ * decrypts correctly while every |v_i| < 1/2.  The noise budget is
+ * -log2(2 max |v_i|) bits: about log2(Q / t) - 10 when fresh, minus about
+ * log2(N t) per multiplication; additions cost at most 1 bit.
+ *
+ * Thread-safety: as for CKKS, an evaluator is used by one thread at a time.
+ * =========================================================================== */
+
+/* Whether the context is BFV with a batching t (prime = 1 mod 2N). */
+bool hec_bfv_batching(const hec_context *c);
+
+/* Batch encoding: values[0..len) (len <= N, each < t; missing slots are 0)
+ * into pt (an inverse NTT mod t).  HEC_ERR_UNSUPPORTED without batching,
+ * HEC_ERR_RANGE for a value >= t, HEC_ERR_ARG for len > N.  Does not
+ * allocate after pt's first use. */
+hec_status hec_bfv_encode(hec_plaintext *pt, const uint64_t *values, size_t len);
+/* The same for signed values, reduced mod t. */
+hec_status hec_bfv_encode_int(hec_plaintext *pt, const int64_t *values, size_t len);
+/* The first len (<= N) slots of pt, in [0, t) / centered in (-t/2, t/2].
+ * HEC_ERR_ARG if pt does not hold a BFV plaintext.  Allocates N words
+ * temporarily. */
+hec_status hec_bfv_decode(uint64_t *values, size_t len, const hec_plaintext *pt);
+hec_status hec_bfv_decode_int(int64_t *values, size_t len, const hec_plaintext *pt);
+/* Scalar encoding, any t: m = sum_i coeffs[i] X^i, len <= N, coeffs[i] < t
+ * (HEC_ERR_RANGE otherwise).  Products are negacyclic: X^N = -1 mod t. */
+hec_status hec_bfv_encode_coeffs(hec_plaintext *pt, const uint64_t *coeffs, size_t len);
+hec_status hec_bfv_decode_coeffs(uint64_t *coeffs, size_t len, const hec_plaintext *pt);
+
+/* Decrypt (2 or 3 polynomials, any level): pt = round(t/Q [c0 + c1 s
+ * (+ c2 s^2)]_Q) mod t, by the RNS scaling of Halevi, Polyakov, Shoup
+ * (CT-RSA 2019).  HEC_ERR_RANGE (pt zeroed) when some coefficient's
+ * invariant noise exceeds 1/4, i.e. the noise budget is below 1 bit: past
+ * 1/2 the result would be wrong, and the check catches such ciphertexts
+ * with overwhelming probability instead of returning garbage.
+ * HEC_ERR_MISMATCH for objects of other contexts. */
+hec_status hec_bfv_decrypt(hec_plaintext *pt, const hec_secret_key *sk, const hec_ciphertext *ct);
+
+/* The invariant noise budget of ct in bits, -log2(2 max |v_i|) (0 when
+ * exhausted; fractional, floor() gives SEAL's integer convention), computed
+ * exactly with big integers (a few ms at N = 2^13).  For the key owner
+ * only: it reveals the noise, a function of the secret key, so computing it
+ * on ciphertexts an attacker chose (and telling the attacker) leaks
+ * information about the key, as any decryption-failure oracle does. */
+hec_status hec_bfv_noise_budget(double *bits, const hec_secret_key *sk, const hec_ciphertext *ct);
+
+/* Evaluator (hec_evaluator_new; ek supplies relinearisation and Galois
+ * keys).  dst may alias any operand.  Errors: HEC_ERR_ARG (not BFV, wrong
+ * number of polynomials), HEC_ERR_MISMATCH (another context), HEC_ERR_KEY
+ * (a needed key is missing), HEC_ERR_NOMEM.  Scratch memory is allocated
+ * once per evaluator, on first use. */
+hec_status hec_bfv_add(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a, const hec_ciphertext *b);
+hec_status hec_bfv_sub(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a, const hec_ciphertext *b);
+hec_status hec_bfv_negate(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a);
+/* dst = a +/- pt (round(Q m / t) added to c0: no noise growth beyond
+ * rounding). */
+hec_status hec_bfv_add_plain(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a, const hec_plaintext *pt);
+hec_status hec_bfv_sub_plain(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a, const hec_plaintext *pt);
+/* dst = a * b, 3 polynomials (relinearize next): the tensor product in RNS
+ * form, HPS (CT-RSA 2019) with the R/Q pre-scaling of Kim, Polyakov, Zucca
+ * (ASIACRYPT 2021); see src/scheme/bfv_mul.c.  a and b need 2 polynomials. */
+hec_status hec_bfv_mul(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a, const hec_ciphertext *b);
+/* 3 polynomials -> 2 with the relinearisation key (hybrid key switching);
+ * a 2-polynomial input is copied. */
+hec_status hec_bfv_relinearize(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a);
+/* mul then relinearize. */
+hec_status hec_bfv_mul_relin(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a, const hec_ciphertext *b);
+/* dst = a * pt (slot-wise product with batching; the noise grows by at most
+ * N t / 2, the 1-norm of pt's centered coefficients). */
+hec_status hec_bfv_mul_plain(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a, const hec_plaintext *pt);
+/* dst = a * k for a constant k in [0, t) (HEC_ERR_RANGE otherwise); the
+ * noise grows by |k| taken centered (at most t/2). */
+hec_status hec_bfv_mul_const(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a, uint64_t k);
+/* Rotate both rows of the slot matrix left by step (negative: right),
+ * modulo N/2: Galois element 5^step mod 2N.  Uses the key for this step,
+ * else composes power-of-two keys; HEC_ERR_KEY otherwise.  a needs 2
+ * polynomials. */
+hec_status hec_bfv_rotate_rows(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a, int64_t step);
+/* Swap the two rows (Galois element 2N - 1; generate keys with conj =
+ * true). */
+hec_status hec_bfv_swap_columns(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a);
+/* Divide by the top primes with rounding down to `level` (<= a's level;
+ * HEC_ERR_LEVEL otherwise). */
+hec_status hec_bfv_mod_switch_to_level(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a,
+                                       size_t level);
 
 #ifdef __cplusplus
 }

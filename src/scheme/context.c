@@ -137,6 +137,10 @@ static hec_status context_new(hec_context **out, const hec_params_t *p, bool ins
 			c->roots[k] = cos(a) + I * sin(a);
 		}
 	}
+	if (p->scheme == HEC_SCHEME_BFV && (s = _hec_bfv_context_init(c)) != HEC_OK) {
+		hec_context_free(c);
+		return s;
+	}
 	uint64_t h = UINT64_C(0xcbf29ce484222325);
 	fnv1a(&h, "hecate-params-v1", 16);
 	fnv_u64(&h, (uint64_t)p->scheme);
@@ -171,6 +175,7 @@ void hec_context_free(hec_context *c)
 		return;
 	hec_ring_free(c->ring);
 	free(c->roots);
+	_hec_bfv_context_free(c->bfv);
 	free(c);
 }
 

@@ -9,7 +9,7 @@ static hec_status check_pt(const hec_context *c, const hec_plaintext *pt)
 {
 	if (pt->ctx != c)
 		return hec_error_set(HEC_ERR_MISMATCH, "encrypt: plaintext and key belong to different contexts");
-	if (!pt->m.ntt)
+	if (!pt->m.ntt && c->params.scheme != HEC_SCHEME_BFV) /* BFV plaintexts hold m mod t */
 		return hec_error_set(HEC_ERR_ARG, "encrypt: plaintext not encoded");
 	return HEC_OK;
 }
@@ -40,14 +40,21 @@ hec_status hec_encrypt(hec_ciphertext *ct, const hec_public_key *pk, const hec_p
 	hec_prng g;
 	if ((s = hec_prng_init_os(&g, HEC_STREAM_SECRET)) != HEC_OK)
 		return s;
-	hec_poly u = {0}, e = {0};
+	hec_poly u = {0}, e = {0}, dm = {0};
+	const hec_poly *msg = &pt->m;
 	if ((s = _hec_ciphertext_shape(ct, 2, pt->level)) != HEC_OK || (s = small_poly(&u, c, limbs, &g, true)) != HEC_OK ||
 	    (s = small_poly(&e, c, limbs, &g, false)) != HEC_OK)
 		goto out;
+	/* BFV: the message enters as round(Q m / t). */
+	if (c->params.scheme == HEC_SCHEME_BFV) {
+		if ((s = _hec_bfv_scaled_plain(&dm, pt, limbs)) != HEC_OK)
+			goto out;
+		msg = &dm;
+	}
 	/* c0 = b u + e0 + m */
 	hec_poly_mul(&ct->c[0], &pk->b, &u);
 	hec_poly_add(&ct->c[0], &ct->c[0], &e);
-	hec_poly_add(&ct->c[0], &ct->c[0], &pt->m);
+	hec_poly_add(&ct->c[0], &ct->c[0], msg);
 	/* c1 = a u + e1 */
 	if ((s = small_poly(&e, c, limbs, &g, false)) != HEC_OK)
 		goto out;
@@ -59,6 +66,7 @@ out:
 	hec_prng_clear(&g);
 	hec_poly_clear(&u);
 	hec_poly_clear(&e);
+	hec_poly_clear(&dm);
 	return s;
 }
 
@@ -72,7 +80,8 @@ hec_status hec_encrypt_symmetric(hec_ciphertext *ct, const hec_secret_key *sk, c
 		return hec_error_set(HEC_ERR_MISMATCH, "encrypt: ciphertext and key belong to different contexts");
 	size_t limbs = pt->level + 1;
 	hec_prng g;
-	hec_poly e = {0};
+	hec_poly e = {0}, dm = {0};
+	const hec_poly *msg = &pt->m;
 	if ((s = hec_random_os(ct->seed, sizeof ct->seed)) != HEC_OK || (s = hec_prng_init_os(&g, HEC_STREAM_SECRET)) != HEC_OK)
 		return s;
 	/* c1 = a (from the seed, all of Q, then the top limbs dropped). */
@@ -80,11 +89,16 @@ hec_status hec_encrypt_symmetric(hec_ciphertext *ct, const hec_secret_key *sk, c
 	    (s = _hec_poly_reserve(&ct->c[0], c->ring, HEC_BASIS_Q, limbs, true)) != HEC_OK ||
 	    (s = small_poly(&e, c, limbs, &g, false)) != HEC_OK)
 		goto out;
+	if (c->params.scheme == HEC_SCHEME_BFV) {
+		if ((s = _hec_bfv_scaled_plain(&dm, pt, limbs)) != HEC_OK)
+			goto out;
+		msg = &dm;
+	}
 	hec_poly_drop_limbs(&ct->c[1], limbs);
 	/* c0 = -a s + e + m */
 	hec_poly_mul(&ct->c[0], &ct->c[1], &sk->s_q);
 	hec_poly_sub(&ct->c[0], &e, &ct->c[0]);
-	hec_poly_add(&ct->c[0], &ct->c[0], &pt->m);
+	hec_poly_add(&ct->c[0], &ct->c[0], msg);
 	ct->size = 2;
 	ct->level = pt->level;
 	ct->scale = pt->scale;
@@ -92,12 +106,15 @@ hec_status hec_encrypt_symmetric(hec_ciphertext *ct, const hec_secret_key *sk, c
 out:
 	hec_prng_clear(&g);
 	hec_poly_clear(&e);
+	hec_poly_clear(&dm);
 	return s;
 }
 
 hec_status hec_decrypt(hec_plaintext *pt, const hec_secret_key *sk, const hec_ciphertext *ct)
 {
 	const hec_context *c = sk->ctx;
+	if (c->params.scheme == HEC_SCHEME_BFV)
+		return hec_bfv_decrypt(pt, sk, ct);
 	if (ct->ctx != c || pt->ctx != c)
 		return hec_error_set(HEC_ERR_MISMATCH, "decrypt: ciphertext, plaintext and key belong to different contexts");
 	size_t limbs = ct->level + 1;

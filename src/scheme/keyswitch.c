@@ -185,6 +185,7 @@ void hec_evaluator_free(hec_evaluator *ev)
 	}
 	for (int i = 0; i < 4; i++)
 		hec_poly_clear(&ev->tmp[i]);
+	_hec_bfv_eval_free(ev->bfv);
 	hec_ring_workspace_free(ev->ws);
 	free(ev);
 }

@@ -661,6 +661,8 @@ hec_status hec_ciphertext_deserialize(hec_ciphertext *ct, const uint8_t *buf, si
 		                     (unsigned long long)size);
 	if (!isfinite(scale) || !(scale > 0))
 		return hec_error_set(HEC_ERR_RANGE, "deserialize: ciphertext scale %g is not finite and positive", scale);
+	if (c->params.scheme == HEC_SCHEME_BFV && scale != 1)
+		return hec_error_set(HEC_ERR_RANGE, "deserialize: a BFV ciphertext has scale 1, not %g", scale);
 	if (seeded > 1 || (seeded && size != 2))
 		return hec_error_set(HEC_ERR_FORMAT, "deserialize: bad ciphertext flags");
 	if (seeded) {
@@ -695,7 +697,8 @@ hec_status hec_plaintext_serialize(const hec_plaintext *pt, uint8_t **buf, size_
 	w_uint(&w, pt->level, 4);
 	w_f64(&w, pt->scale);
 	w_uint(&w, pt->m.ntt, 4);
-	w_poly(&w, &pt->m, pt->level + 1);
+	/* A BFV plaintext is m mod t, the same in every limb: stored once. */
+	w_poly(&w, &pt->m, c->params.scheme == HEC_SCHEME_BFV ? 1 : pt->level + 1);
 	return w_finish(&w, buf, len);
 }
 
@@ -718,9 +721,14 @@ hec_status hec_plaintext_deserialize(hec_plaintext *pt, const uint8_t *buf, size
 		return hec_error_set(HEC_ERR_RANGE, "deserialize: plaintext scale %g is not finite and positive", scale);
 	if (ntt > 1)
 		return hec_error_set(HEC_ERR_FORMAT, "deserialize: bad plaintext flags");
+	const bool bfv = c->params.scheme == HEC_SCHEME_BFV;
+	if (bfv && (level != hec_context_max_level(c) || ntt || scale != 1))
+		return hec_error_set(HEC_ERR_RANGE, "deserialize: a BFV plaintext must be at the top level, in coefficient "
+		                                    "form, with scale 1");
 	if ((s = _hec_poly_reserve(&pt->m, c->ring, HEC_BASIS_Q, level + 1, ntt)) != HEC_OK)
 		return s;
-	if ((s = r_poly(&r, &pt->m, level + 1, "plaintext")) != HEC_OK || (s = close_object(&r, "plaintext")) != HEC_OK)
+	if ((s = r_poly(&r, &pt->m, bfv ? 1 : level + 1, "plaintext")) != HEC_OK ||
+	    (s = close_object(&r, "plaintext")) != HEC_OK || (bfv && (s = _hec_bfv_plain_check(pt)) != HEC_OK))
 		return s;
 	pt->level = level;
 	pt->scale = scale;

@@ -1,0 +1,272 @@
+/* BFV precomputation: the plaintext modulus, the batching NTT mod t and its
+ * slot order, the auxiliary basis R of the multiplication, and per level
+ * the constants of encryption, decryption and the multiplication's two
+ * scalings (see bfv_internal.h for the formulas).  Everything big is
+ * computed once with GMP, so the hot paths only see words. */
+#include <gmp.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bfv_internal.h"
+
+/* floor(frac * 2^64) for frac = num / den in [0, 1) (num < den < 2^64). */
+static uint64_t frac64(uint64_t num, uint64_t den)
+{
+	return (uint64_t)(((hec_u128)num << 64) / den);
+}
+
+/* x mod q for an mpz (any sign). */
+static uint64_t mpz_mod_u64(const mpz_t x, uint64_t q)
+{
+	return mpz_fdiv_ui(x, q);
+}
+
+static void free_level(struct hec_bfv_level *v)
+{
+	hec_rns_conv_free(v->q_to_r);
+	free(v->delta);
+	free(v->dec_omega);
+	free(v->dec_theta_hi);
+	free(v->dec_theta_lo);
+	free(v->sc_ainv);
+	free(v->sc_ainv_shoup);
+	free(v->sc_qinv);
+	free(v->sc_g);
+	free(v->sc_gfrac);
+	free(v->sc_rmod);
+	free(v->tr_self);
+	free(v->tr_b);
+	free(v->tr_psi);
+}
+
+void _hec_bfv_context_free(struct hec_bfv_ctx *b)
+{
+	if (!b)
+		return;
+	for (size_t l = 0; b->lv && l < b->nlevels; l++)
+		free_level(&b->lv[l]);
+	free(b->lv);
+	hec_ntt_table_free(b->tntt);
+	free(b->slot_index);
+	hec_ring_free(b->aux);
+	free(b->r_r64);
+	free(b->q_r64);
+	free(b);
+}
+
+/* 2^64 mod q with its Shoup quotient, and the Shoup quotient of 1. */
+static void r64_consts(uint64_t q, uint64_t *r64, uint64_t *r64s, uint64_t *ones)
+{
+	*r64 = (uint64_t)(((hec_u128)1 << 64) % q);
+	*r64s = hec_ntt_shoup(*r64, q);
+	*ones = hec_ntt_shoup(1, q);
+}
+
+static hec_status build_level(struct hec_bfv_ctx *b, const hec_ring *r, size_t l)
+{
+	struct hec_bfv_level *v = &b->lv[l];
+	const size_t k = l + 1, m = b->m, n = hec_ring_n(r);
+	const uint64_t t = b->t;
+	v->k = k;
+	v->delta = malloc(k * sizeof *v->delta);
+	v->dec_omega = malloc(k * sizeof *v->dec_omega);
+	v->dec_theta_hi = malloc(k * sizeof *v->dec_theta_hi);
+	v->dec_theta_lo = malloc(k * sizeof *v->dec_theta_lo);
+	v->sc_ainv = malloc(k * sizeof *v->sc_ainv);
+	v->sc_ainv_shoup = malloc(k * sizeof *v->sc_ainv_shoup);
+	v->sc_qinv = malloc(k * sizeof *v->sc_qinv);
+	v->sc_g = malloc((k + m) * k * sizeof *v->sc_g);
+	v->sc_gfrac = malloc(k * sizeof *v->sc_gfrac);
+	v->sc_rmod = malloc((k + m) * sizeof *v->sc_rmod);
+	v->tr_self = malloc(k * sizeof *v->tr_self);
+	v->tr_b = malloc(k * m * sizeof *v->tr_b);
+	v->tr_psi = malloc(m * sizeof *v->tr_psi);
+	if (!v->delta || !v->dec_omega || !v->dec_theta_hi || !v->dec_theta_lo || !v->sc_ainv || !v->sc_ainv_shoup ||
+	    !v->sc_qinv || !v->sc_g || !v->sc_gfrac || !v->sc_rmod || !v->tr_self || !v->tr_b || !v->tr_psi)
+		return hec_error_set(HEC_ERR_NOMEM, "bfv: out of memory");
+
+	uint64_t qs[HEC_PARAMS_MAX_Q], rs[HEC_RING_MAX_PRIMES];
+	for (size_t i = 0; i < k; i++)
+		qs[i] = hec_ring_q(r, i);
+	for (size_t j = 0; j < m; j++)
+		rs[j] = hec_ring_q(b->aux, j);
+	hec_status s = hec_rns_conv_new(&v->q_to_r, n, qs, k, rs, m);
+	if (s != HEC_OK)
+		return s;
+
+	mpz_t Q, R, x, y;
+	mpz_inits(Q, R, x, y, NULL);
+	mpz_set_ui(Q, 1);
+	for (size_t i = 0; i < k; i++)
+		mpz_mul_ui(Q, Q, qs[i]);
+	mpz_set_ui(R, 1);
+	for (size_t j = 0; j < m; j++)
+		mpz_mul_ui(R, R, rs[j]);
+
+	/* Encryption: floor(Q / t) mod q_i and Q mod t. */
+	mpz_fdiv_q_ui(x, Q, t);
+	for (size_t i = 0; i < k; i++)
+		v->delta[i] = mpz_mod_u64(x, qs[i]);
+	v->qmod_t = mpz_mod_u64(Q, t);
+
+	for (size_t i = 0; i < k; i++) {
+		const uint64_t q = qs[i];
+		const hec_modulus_t *mq = hec_ring_q_mod(r, i);
+		/* a_i = (Q / q_i)^-1 mod q_i */
+		mpz_divexact_ui(x, Q, q);
+		uint64_t qhat = mpz_mod_u64(x, q), a;
+		if (hec_ntt_mod_inv(&a, qhat, q) != HEC_OK) {
+			mpz_clears(Q, R, x, y, NULL);
+			return hec_error_set(HEC_ERR_ARG, "bfv: prime %llu repeats", (unsigned long long)q);
+		}
+		/* Decryption: t a_i / q_i = omega_i + f_i / q_i. */
+		hec_u128 ta = (hec_u128)t * a;
+		v->dec_omega[i] = (uint64_t)(ta / q) % t;
+		uint64_t f = (uint64_t)(ta % q);
+		v->dec_theta_hi[i] = frac64(f, q);
+		uint64_t rem = (uint64_t)(((hec_u128)f << 64) % q);
+		v->dec_theta_lo[i] = frac64(rem, q);
+		/* Scaling by R / Q. */
+		v->sc_ainv[i] = a;
+		v->sc_ainv_shoup[i] = hec_ntt_shoup(a, q);
+		v->sc_qinv[i] = 1.0 / (double)q;
+		mpz_fdiv_q_ui(y, R, q); /* G_i = floor(R / q_i) */
+		for (size_t j = 0; j < k; j++)
+			v->sc_g[j * k + i] = mpz_mod_u64(y, qs[j]);
+		for (size_t j = 0; j < m; j++)
+			v->sc_g[(k + j) * k + i] = mpz_mod_u64(y, rs[j]);
+		v->sc_gfrac[i] = frac64(mpz_mod_u64(R, q), q);
+		/* Scaling by t / R: b_i = (Q R / q_i)^-1 mod q_i; the constant
+		 * b_i t (Q / q_i) mod q_i. */
+		uint64_t qr = hec_ntt_mod_mul(qhat, mpz_mod_u64(R, q), mq), bi;
+		if (hec_ntt_mod_inv(&bi, qr, q) != HEC_OK) {
+			mpz_clears(Q, R, x, y, NULL);
+			return hec_error_set(HEC_ERR_ARG, "bfv: auxiliary prime coincides with q_%zu", i);
+		}
+		v->tr_self[i] = hec_ntt_mod_mul(hec_ntt_mod_mul(bi, t % q, mq), qhat, mq);
+	}
+	for (size_t j = 0; j < k; j++)
+		v->sc_rmod[j] = (qs[j] - mpz_mod_u64(R, qs[j])) % qs[j];
+	for (size_t j = 0; j < m; j++)
+		v->sc_rmod[k + j] = 0;
+
+	for (size_t j = 0; j < m; j++) {
+		const uint64_t rj = rs[j];
+		/* c_j = (Q R / r_j)^-1 mod r_j; V = c_j t Q = B_j r_j + [V]_{r_j}. */
+		mpz_divexact_ui(x, R, rj);
+		mpz_mul(x, x, Q);
+		uint64_t c;
+		if (hec_ntt_mod_inv(&c, mpz_mod_u64(x, rj), rj) != HEC_OK) {
+			mpz_clears(Q, R, x, y, NULL);
+			return hec_error_set(HEC_ERR_ARG, "bfv: auxiliary prime %llu is not coprime to Q",
+			                     (unsigned long long)rj);
+		}
+		mpz_mul_ui(x, Q, c);
+		mpz_mul_ui(x, x, t);
+		uint64_t vr = mpz_fdiv_q_ui(y, x, rj); /* y = B_j, vr = [V]_{r_j} */
+		v->tr_psi[j] = frac64(vr, rj);
+		for (size_t i = 0; i < k; i++)
+			v->tr_b[i * m + j] = mpz_mod_u64(y, qs[i]);
+	}
+	mpz_clears(Q, R, x, y, NULL);
+	return HEC_OK;
+}
+
+/* The slot order: slot (row w, column j) holds m(psi^e) with e = 5^j for
+ * row 0 and e = -5^j mod 2N for row 1, so X -> X^(5^s) moves column j + s
+ * to column j in both rows and X -> X^(2N-1) swaps the rows (the Galois
+ * group of the 2N-th cyclotomic is <5> x <-1>, as in the CKKS slot order of
+ * ckks_encoder.c).  hec_ntt_fwd puts m(psi^(2 brv(i) + 1)) at index i, so
+ * e sits at index brv((e - 1) / 2). */
+static void build_slot_index(uint32_t *idx, size_t n, unsigned logn)
+{
+	uint64_t e = 1, two_n = 2 * (uint64_t)n;
+	for (size_t j = 0; j < n / 2; j++) {
+		uint64_t pos[2] = {(e - 1) / 2, (two_n - e - 1) / 2};
+		for (int w = 0; w < 2; w++) {
+			uint64_t rev = 0, x = pos[w];
+			for (unsigned b = 0; b < logn; b++, x >>= 1)
+				rev = (rev << 1) | (x & 1);
+			idx[(size_t)w * (n / 2) + j] = (uint32_t)rev;
+		}
+		e = e * 5 % two_n;
+	}
+}
+
+/* The auxiliary primes: the largest primes = 1 mod 2N below 2^50 that are
+ * not in Q or P, until log2 R >= log2 Q + log2 t + 1 (then the rounding of
+ * the second operand to R / Q adds at most t N Q / (2 R) <= N / 4 to a
+ * product coefficient: a few bits, far below the multiplication's own
+ * noise). */
+static hec_status choose_aux(const hec_ring *r, uint64_t t, uint64_t *rs, size_t *m)
+{
+	size_t n = hec_ring_n(r), nq = hec_ring_nq(r), np = hec_ring_np(r);
+	double need = hec_ring_log2_q(r, nq - 1) + log2((double)t) + 1, have = 0;
+	uint64_t below = UINT64_C(1) << 50;
+	*m = 0;
+	while (have < need) {
+		uint64_t p;
+		if (*m == HEC_RING_MAX_PRIMES || hec_ntt_prime_prev(&p, below, 2 * (uint64_t)n) != HEC_OK ||
+		    p < (UINT64_C(1) << 30))
+			return hec_error_set(HEC_ERR_ARG, "bfv: not enough auxiliary primes for the multiplication");
+		below = p;
+		bool taken = false;
+		for (size_t i = 0; i < nq; i++)
+			taken |= hec_ring_q(r, i) == p;
+		for (size_t i = 0; i < np; i++)
+			taken |= hec_ring_p(r, i) == p;
+		if (taken)
+			continue;
+		rs[(*m)++] = p;
+		have += log2((double)p);
+	}
+	return HEC_OK;
+}
+
+hec_status _hec_bfv_context_init(hec_context *c)
+{
+	const hec_ring *r = c->ring;
+	size_t n = hec_ring_n(r), nq = hec_ring_nq(r);
+	uint64_t t = c->params.t;
+	struct hec_bfv_ctx *b = calloc(1, sizeof *b);
+	if (!b)
+		return hec_error_set(HEC_ERR_NOMEM, "bfv: out of memory");
+	c->bfv = b;
+	b->ring = r;
+	b->t = t;
+	hec_status s = hec_ntt_modulus_init(&b->tm, t);
+	if (s != HEC_OK)
+		return s;
+	r64_consts(t, &b->t_r64, &b->t_r64_shoup, &b->t_one_shoup);
+	b->batching = hec_ntt_is_prime(t) && (t - 1) % (2 * (uint64_t)n) == 0;
+	if (b->batching) {
+		if ((s = hec_ntt_table_new(&b->tntt, n, t)) != HEC_OK)
+			return s;
+		b->slot_index = malloc(n * sizeof *b->slot_index);
+		if (!b->slot_index)
+			return hec_error_set(HEC_ERR_NOMEM, "bfv: out of memory");
+		build_slot_index(b->slot_index, n, c->params.log_n);
+	}
+	uint64_t rs[HEC_RING_MAX_PRIMES];
+	if ((s = choose_aux(r, t, rs, &b->m)) != HEC_OK || (s = hec_ring_new(&b->aux, n, rs, b->m, NULL, 0)) != HEC_OK)
+		return s;
+	b->r_r64 = malloc(3 * b->m * sizeof *b->r_r64);
+	b->q_r64 = malloc(3 * nq * sizeof *b->q_r64);
+	b->lv = calloc(nq, sizeof *b->lv);
+	if (!b->r_r64 || !b->q_r64 || !b->lv)
+		return hec_error_set(HEC_ERR_NOMEM, "bfv: out of memory");
+	b->r_r64_shoup = b->r_r64 + b->m;
+	b->r_one_shoup = b->r_r64 + 2 * b->m;
+	b->q_r64_shoup = b->q_r64 + nq;
+	b->q_one_shoup = b->q_r64 + 2 * nq;
+	for (size_t j = 0; j < b->m; j++)
+		r64_consts(rs[j], &b->r_r64[j], &b->r_r64_shoup[j], &b->r_one_shoup[j]);
+	for (size_t i = 0; i < nq; i++)
+		r64_consts(hec_ring_q(r, i), &b->q_r64[i], &b->q_r64_shoup[i], &b->q_one_shoup[i]);
+	b->nlevels = nq;
+	for (size_t l = 0; l < nq; l++)
+		if ((s = build_level(b, r, l)) != HEC_OK)
+			return s;
+	return HEC_OK;
+}
