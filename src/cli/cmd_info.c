@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "enc_util.h"
 #include "info_scheme.h"
 #include "ml_util.h"
 
@@ -92,6 +93,8 @@ struct kind {
 
 static const struct kind kinds[] = {
 	{HEC_OBJ_MODEL, "model", info_model},
+	{CLI_OBJ_INPUTS, "encrypted images", cli_info_enc},
+	{CLI_OBJ_SCORES, "encrypted scores", cli_info_enc},
 };
 
 int hec_cmd_info(int argc, char **argv)
@@ -111,7 +114,8 @@ int hec_cmd_info(int argc, char **argv)
 		fprintf(stderr, "hecate %s: %s: cannot open: %s\n", cmd, path, strerror(errno));
 		return 1;
 	}
-	uint8_t head[HEC_FILE_HEADER_SIZE];
+	/* Room for either header: scheme objects' is the longer one. */
+	uint8_t head[HEC_HEADER_BYTES > HEC_FILE_HEADER_SIZE ? HEC_HEADER_BYTES : HEC_FILE_HEADER_SIZE];
 	size_t got = fread(head, 1, sizeof head, f);
 	hec_header_t sh;
 	if (hec_header_parse(&sh, head, got) == HEC_OK) {

@@ -167,7 +167,7 @@ void cli_meta_describe(const struct cli_enc_meta *meta, FILE *out)
 	        meta->dataset);
 	for (uint32_t i = 0; i < meta->n_classes; i++)
 		fprintf(out, " %u", meta->labels[i]);
-	fprintf(out, "\nparams:    fingerprint %016llx\n", (unsigned long long)meta->fingerprint);
+	fprintf(out, "\n");
 }
 
 /* path itself, or path/name when path is a directory (malloc'd). */
@@ -516,4 +516,63 @@ int cli_plan_steps(const hec_ml_enc_plan *p, int64_t **steps, size_t *n)
 		free(b);
 		cap = k;
 	}
+}
+
+int cli_info_enc(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "hecate info: %s: cannot open: %s\n", path, strerror(errno));
+		return 1;
+	}
+	struct cli_enc_meta meta;
+	hec_status s = cli_meta_read(f, &meta, 0);
+	if (s != HEC_OK) {
+		fprintf(stderr, "hecate info: %s: %s\n", path, hec_error_detail());
+		fclose(f);
+		return 1;
+	}
+	cli_meta_describe(&meta, stdout);
+	uint64_t want = (uint64_t)meta.images * meta.cts_per_image, n = 0, bytes = 0;
+	int rc = 0;
+	for (; n < want; n++) {
+		uint8_t *buf;
+		size_t len;
+		hec_header_t h;
+		/* Ciphertexts only, each within the largest at N = 2^17 (a bound
+		 * before the parameters are known). */
+		s = hec_object_read(f, &buf, &len, UINT64_C(1) << 30);
+		if (s == HEC_OK) {
+			s = hec_object_check(&h, buf, len);
+			if (s == HEC_OK && h.type != HEC_OBJ_CIPHERTEXT)
+				s = hec_error_set(HEC_ERR_FORMAT, "a %s object where a ciphertext belongs",
+				                  hec_object_type_name(h.type));
+			if (s == HEC_OK && h.fingerprint != meta.fingerprint)
+				s = hec_error_set(HEC_ERR_MISMATCH, "parameters %016llx, not the header's",
+				                  (unsigned long long)h.fingerprint);
+			if (s == HEC_OK && n == 0 && len >= HEC_HEADER_BYTES + 20)
+				printf("ciphertext: level %llu, %llu polynomials%s, %s each\n",
+				       (unsigned long long)get(buf + HEC_HEADER_BYTES, 4),
+				       (unsigned long long)get(buf + HEC_HEADER_BYTES + 4, 4),
+				       get(buf + HEC_HEADER_BYTES + 16, 4) ? " (seeded: uniform half stored as a seed)" : "",
+				       cli_bytes_str((char[32]){0}, 32, len));
+			bytes += len;
+			free(buf);
+		}
+		if (s != HEC_OK) {
+			fprintf(stderr, "hecate info: %s: ciphertext %llu of %llu: %s\n", path, (unsigned long long)n + 1,
+			        (unsigned long long)want, hec_error_detail());
+			rc = 1;
+			break;
+		}
+	}
+	if (rc == 0 && (s = cli_expect_eof(f, path)) != HEC_OK) {
+		fprintf(stderr, "hecate info: %s\n", hec_error_detail());
+		rc = 1;
+	}
+	if (rc == 0)
+		printf("checked:   %llu ciphertexts, %s, framing and checksums valid\n", (unsigned long long)n,
+		       cli_bytes_str((char[32]){0}, 32, bytes));
+	fclose(f);
+	return rc;
 }

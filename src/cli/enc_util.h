@@ -69,6 +69,10 @@ hec_status cli_meta_write(FILE *f, const struct cli_enc_meta *meta);
 hec_status cli_meta_read(FILE *f, struct cli_enc_meta *meta, uint32_t want);
 /* Describe a header object (for `hecate info`). */
 void cli_meta_describe(const struct cli_enc_meta *meta, FILE *out);
+/* `hecate info` for a ciphertext file: the header, then every ciphertext
+ * object checked (framing, checksum, parameters) and summarised.  Returns
+ * an exit status. */
+int cli_info_enc(const char *path);
 
 /* Read the client's key file: `path` is a directory holding secret.key or
  * the file itself.  Rebuilds the context from the parameters object.

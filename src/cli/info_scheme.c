@@ -23,6 +23,7 @@ int cli_info_scheme(const char *path, FILE *f)
 	/* Files of concatenated objects (a key file holds parameters and
 	 * keys): describe each. */
 	int objects = 0;
+	uint16_t types[4] = {0};
 	for (;;) {
 		int c = fgetc(f);
 		if (c == EOF)
@@ -61,9 +62,18 @@ int cli_info_scheme(const char *path, FILE *f)
 			printf("  SECRET: keep this file private (mode 0600); never send it to a server\n");
 		}
 		free(buf);
+		if (objects < 4)
+			types[objects] = h.type;
 		objects++;
 		if (s != HEC_OK)
 			return 1;
 	}
+	/* The files `hecate keygen` writes. */
+	if (objects == 2 && types[0] == HEC_OBJ_PARAMS && types[1] == HEC_OBJ_SECRET_KEY)
+		printf("file kind: the client's secret.key (hecate keygen): parameters + secret key\n");
+	else if (objects == 3 && types[0] == HEC_OBJ_PARAMS && types[1] == HEC_OBJ_PUBLIC_KEY &&
+	         types[2] == HEC_OBJ_EVAL_KEYS)
+		printf("file kind: the server's eval.keys (hecate keygen): parameters + public key + evaluation keys; "
+		       "holds nothing that decrypts\n");
 	return 0;
 }
