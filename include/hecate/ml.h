@@ -596,6 +596,27 @@ hec_status hec_ml_enc_classify(const hec_ml_enc_model *em, hec_evaluator *ev, co
 hec_status hec_ml_enc_decrypt_scores(const hec_ml_enc_plan *p, const hec_secret_key *sk, const hec_ciphertext *out,
                                      double *scores);
 
+/* Throughput layout (CryptoNets, Gilad-Bachrach et al., ICML 2016): slot s
+ * of every ciphertext belongs to image s; one ciphertext per input pixel,
+ * per hidden unit, per score.  Linear layers are weighted sums of
+ * ciphertexts (hec_ckks_lincomb), activations one squaring per unit; no
+ * rotations, so only the relinearisation key is needed.  Works with any
+ * context of at least hec_ml_enc_batch_depth levels; a batch holds up to
+ * N/2 images. */
+size_t hec_ml_enc_batch_input_cts(const hec_ml_enc_plan *p);
+size_t hec_ml_enc_batch_depth(const hec_ml_enc_plan *p);
+/* inputs: count prepared inputs of hec_ml_model_input_size floats each. */
+hec_status hec_ml_enc_batch_encrypt(const hec_ml_enc_plan *p, const hec_secret_key *sk, hec_ciphertext *const *cts,
+                                    const float *inputs, size_t count);
+/* out: output_count ciphertexts.  progress (may be NULL) is called after
+ * each layer. */
+hec_status hec_ml_enc_batch_classify(const hec_ml_enc_plan *p, hec_evaluator *ev, hec_ciphertext *const *out,
+                                     hec_ciphertext *const *in, void (*progress)(size_t done, size_t total, void *),
+                                     void *user);
+/* scores: count x output_count. */
+hec_status hec_ml_enc_batch_decrypt(const hec_ml_enc_plan *p, const hec_secret_key *sk, double *scores, size_t count,
+                                    hec_ciphertext *const *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -174,6 +174,77 @@ START_TEST(test_encrypted_matches_plain)
 }
 END_TEST
 
+/* The throughput layout on a small (insecure, test-only) ring: a batch of
+ * images in the slots, compared image by image with the plan. */
+START_TEST(test_batch_matches_plain)
+{
+	test_rng r;
+	test_rng_init(&r, test_seed(0xba7c4));
+	test_rng_init(&det, r.seed ^ 0xa5a5);
+	_hec_random_source = det_source;
+	hec_ml_model *m = random_model(&r, 3, 20, false);
+	hec_ml_enc_plan *p;
+	ck_assert_int_eq(hec_ml_enc_plan_new(&p, m), HEC_OK);
+	size_t depth = hec_ml_enc_batch_depth(p);
+	ck_assert_uint_eq(depth, 5);
+	hec_params_t params = {0};
+	params.scheme = HEC_SCHEME_CKKS;
+	params.log_n = 7; /* 64 slots */
+	params.nq = (unsigned)depth + 1;
+	params.q_bits[0] = 46;
+	for (unsigned i = 1; i < params.nq; i++)
+		params.q_bits[i] = 36;
+	params.np = 1;
+	params.p_bits[0] = 50;
+	params.dnum = params.nq;
+	params.log_scale = 36;
+	hec_context *c;
+	ck_assert_int_eq(hec_context_new_insecure(&c, &params), HEC_OK);
+	hec_secret_key *sk;
+	hec_eval_keys *ek;
+	ck_assert_int_eq(hec_secret_key_new(&sk, c), HEC_OK);
+	ck_assert_int_eq(hec_eval_keys_new(&ek, sk, true, NULL, 0, false), HEC_OK);
+	hec_evaluator *ev;
+	ck_assert_int_eq(hec_evaluator_new(&ev, c, ek), HEC_OK);
+	size_t nin = hec_ml_enc_batch_input_cts(p), count = 37;
+	ck_assert_uint_eq(nin, 784);
+	hec_ciphertext **in = malloc(nin * sizeof *in), *out[10];
+	for (size_t i = 0; i < nin; i++)
+		ck_assert_int_eq(hec_ciphertext_new(&in[i], c), HEC_OK);
+	for (int i = 0; i < 10; i++)
+		ck_assert_int_eq(hec_ciphertext_new(&out[i], c), HEC_OK);
+	float *inputs = malloc(count * 784 * sizeof *inputs);
+	for (size_t i = 0; i < count; i++)
+		random_input(&r, m, inputs + i * 784);
+	ck_assert_int_eq(hec_ml_enc_batch_encrypt(p, sk, in, inputs, count), HEC_OK);
+	ck_assert_msg(hec_ml_enc_batch_classify(p, ev, out, in, NULL, NULL) == HEC_OK, "%s", hec_error_detail());
+	double *scores = malloc(count * 10 * sizeof *scores);
+	ck_assert_int_eq(hec_ml_enc_batch_decrypt(p, sk, scores, count, out), HEC_OK);
+	for (size_t i = 0; i < count; i++) {
+		double sim[10];
+		ck_assert_int_eq(hec_ml_enc_plan_simulate(p, sim, inputs + i * 784), HEC_OK);
+		for (int k = 0; k < 10; k++)
+			ck_assert_msg(fabs(scores[i * 10 + k] - sim[k]) <= 0x1p-8 * (1 + fabs(sim[k])),
+			              "image %zu class %d: %.9g vs %.9g " SEED_FMT, i, k, scores[i * 10 + k], sim[k], SEED_ARG(&r));
+	}
+	/* Too many images for the slots: a clear error. */
+	ck_assert_int_eq(hec_ml_enc_batch_encrypt(p, sk, in, inputs, 65), HEC_ERR_ARG);
+	for (size_t i = 0; i < nin; i++)
+		hec_ciphertext_free(in[i]);
+	for (int i = 0; i < 10; i++)
+		hec_ciphertext_free(out[i]);
+	free(in);
+	free(inputs);
+	free(scores);
+	hec_evaluator_free(ev);
+	hec_eval_keys_free(ek);
+	hec_secret_key_free(sk);
+	hec_context_free(c);
+	hec_ml_enc_plan_free(p);
+	hec_ml_model_free(m);
+}
+END_TEST
+
 START_TEST(test_unsupported_shapes)
 {
 	hec_ml_input_t in = {1, 0, 1};
@@ -203,6 +274,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 900);
 	tcase_add_loop_test(tc, test_plan_matches_model, 0, 2);
 	tcase_add_test(tc, test_encrypted_matches_plain);
+	tcase_add_test(tc, test_batch_matches_plain);
 	tcase_add_test(tc, test_unsupported_shapes);
 	suite_add_tcase(s, tc);
 	return s;
