@@ -533,6 +533,55 @@ START_TEST(test_linear_transform)
 }
 END_TEST
 
+/* Weighted sums of many ciphertexts (lazy 128-bit accumulation) against
+ * doubles; weights include zeros, negatives and large magnitudes. */
+START_TEST(test_lincomb)
+{
+	test_rng r;
+	test_rng_init(&r, test_seed(0x11c0));
+	deterministic_randomness(r.seed);
+	struct fixture f;
+	setup(&f, small_ckks(10, 3, 1, 3, 40), NULL, 0);
+	size_t n = f.slots, N = hec_context_n(f.c);
+	enum { K = 70 };
+	hec_ciphertext *cts[K], *d;
+	double w[K];
+	double complex *vals[K], *got = malloc(n * sizeof *got), *want = calloc(n, sizeof *want);
+	double l1 = 0;
+	for (int k = 0; k < K; k++) {
+		vals[k] = malloc(n * sizeof *vals[k]);
+		random_values(&r, vals[k], n, 1.0);
+		cts[k] = encrypt_values(&f, vals[k], 2);
+		w[k] = k % 7 == 0 ? 0 : (double)test_rng_below(&r, 20001) / 1000.0 - 10.0;
+		l1 += fabs(w[k]);
+		for (size_t i = 0; i < n; i++)
+			want[i] += w[k] * vals[k][i];
+	}
+	ck_assert_int_eq(hec_ciphertext_new(&d, f.c), HEC_OK);
+	ck_assert_msg(hec_ckks_lincomb(f.ev, d, (const hec_ciphertext *const *)cts, w, K, 0) == HEC_OK, "%s",
+	              hec_error_detail());
+	ck_assert_int_eq(hec_ckks_rescale(f.ev, d, d), HEC_OK);
+	ck_assert(fabs(hec_ciphertext_scale(d) / f.scale - 1) < 1e-12);
+	decrypt_values(&f, got, d);
+	double bound = l1 * (bound_fresh(N, f.scale) + bound_encode(n, f.scale)) + (double)K / f.scale +
+	               bound_rescale(N) / f.scale;
+	ck_assert_msg(max_err(got, want, n) <= bound, "lincomb err=%g bound=%g " SEED_FMT, max_err(got, want, n), bound,
+	              SEED_ARG(&r));
+	/* Aliasing the destination and mixing levels are refused. */
+	ck_assert_int_eq(hec_ckks_lincomb(f.ev, cts[0], (const hec_ciphertext *const *)cts, w, K, 0), HEC_ERR_ARG);
+	ck_assert_int_eq(hec_ckks_drop_to_level(f.ev, cts[1], cts[1], 1), HEC_OK);
+	ck_assert_int_eq(hec_ckks_lincomb(f.ev, d, (const hec_ciphertext *const *)cts, w, K, 0), HEC_ERR_LEVEL);
+	for (int k = 0; k < K; k++) {
+		hec_ciphertext_free(cts[k]);
+		free(vals[k]);
+	}
+	hec_ciphertext_free(d);
+	free(got);
+	free(want);
+	teardown(&f);
+}
+END_TEST
+
 static double f_sigmoid(double x, void *arg)
 {
 	(void)arg;
@@ -611,6 +660,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_rotation_composition);
 	tcase_add_test(tc, test_context_mismatch);
 	tcase_add_test(tc, test_linear_transform);
+	tcase_add_test(tc, test_lincomb);
 	tcase_add_loop_test(tc, test_chebyshev, 0, 7);
 	suite_add_tcase(s, tc);
 	return s;
