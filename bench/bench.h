@@ -39,6 +39,8 @@ void bench_header(const struct bench_opts *o, const char *title);
 int bench_ntt(const struct bench_opts *o);
 int bench_ring(const struct bench_opts *o);
 int bench_ckks(const struct bench_opts *o);
+int bench_ml_batch(const struct bench_opts *o);
+int bench_bfv(const struct bench_opts *o);
 
 /* Print a non-timing measurement (a size, a precision, an accuracy): the
  * JSON object carries `bench`, the fields, then "<name>":value. */

@@ -16,6 +16,8 @@ static const struct family families[] = {
 	{"ntt", bench_ntt, "forward/inverse NTT and element-wise multiply, per kernel"},
 	{"ring", bench_ring, "RNS polynomials: NTT of all limbs, conversion, ModUp/Down, rescale, automorphism"},
 	{"ckks", bench_ckks, "CKKS keys, encoding, encryption, arithmetic, rotations, transforms, sizes, precision"},
+	{"ml-batch", bench_ml_batch, "encrypted CNN, one image per slot: throughput (--preset MODEL, --n images)"},
+	{"bfv", bench_bfv, "BFV encoding, encryption, arithmetic, products, rotations, sizes, noise budget"},
 };
 #define NFAMILIES (sizeof families / sizeof families[0])
 

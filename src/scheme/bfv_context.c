@@ -195,14 +195,17 @@ static void build_slot_index(uint32_t *idx, size_t n, unsigned logn)
 }
 
 /* The auxiliary primes: the largest primes = 1 mod 2N below 2^50 that are
- * not in Q or P, until log2 R >= log2 Q + log2 t + 1 (then the rounding of
- * the second operand to R / Q adds at most t N Q / (2 R) <= N / 4 to a
- * product coefficient: a few bits, far below the multiplication's own
- * noise). */
-static hec_status choose_aux(const hec_ring *r, uint64_t t, uint64_t *rs, size_t *m)
+ * not in Q or P, until log2 R >= log2 Q + log2(N) / 2 + 4.  Rounding the
+ * second operand to R / Q adds t a (b' - R b / Q) / R to the product's
+ * components, coefficients of standard deviation t Q sqrt(2N) / (12 R) for
+ * a, b uniform mod Q; through s and s^2 (2-norm ~ 2N/3) that is invariant
+ * noise ~ t^2 N^1.5 / (9 R), against the product's own ~ t N v_fresh >=
+ * t^2 N 2^10 / Q: R = Q sqrt(N) 2^4 keeps it 2^-10 below (the test checks
+ * the worst case t N Q / (2R) per component exactly against GMP). */
+static hec_status choose_aux(const hec_ring *r, uint64_t *rs, size_t *m)
 {
 	size_t n = hec_ring_n(r), nq = hec_ring_nq(r), np = hec_ring_np(r);
-	double need = hec_ring_log2_q(r, nq - 1) + log2((double)t) + 1, have = 0;
+	double need = hec_ring_log2_q(r, nq - 1) + log2((double)n) / 2 + 4, have = 0;
 	uint64_t below = UINT64_C(1) << 50;
 	*m = 0;
 	while (have < need) {
@@ -249,7 +252,7 @@ hec_status _hec_bfv_context_init(hec_context *c)
 		build_slot_index(b->slot_index, n, c->params.log_n);
 	}
 	uint64_t rs[HEC_RING_MAX_PRIMES];
-	if ((s = choose_aux(r, t, rs, &b->m)) != HEC_OK || (s = hec_ring_new(&b->aux, n, rs, b->m, NULL, 0)) != HEC_OK)
+	if ((s = choose_aux(r, rs, &b->m)) != HEC_OK || (s = hec_ring_new(&b->aux, n, rs, b->m, NULL, 0)) != HEC_OK)
 		return s;
 	b->r_r64 = malloc(3 * b->m * sizeof *b->r_r64);
 	b->q_r64 = malloc(3 * nq * sizeof *b->q_r64);
