@@ -58,6 +58,15 @@ check "params unknown preset" 1 "$HECATE" params --preset nope
 expect_in "params preset list" "ckks-n13"
 check "params impossible depth" 1 "$HECATE" params --depth 30 --precision 50 --security 256
 check "params no args" 2 "$HECATE" params
+check "params bfv" 0 "$HECATE" params --scheme bfv
+expect_in "params bfv scheme" "scheme:     BFV"
+expect_in "params bfv t" "t:          1032193"
+check "params bfv t" 0 "$HECATE" params --scheme bfv --t 65537
+expect_in "params bfv given t" "t:          65537"
+check "params bfv wrong preset" 2 "$HECATE" params --scheme bfv --preset ckks-n13
+check "params bfv depth" 2 "$HECATE" params --scheme bfv --depth 3
+check "params bad t" 1 "$HECATE" params --scheme bfv --t 1125899906842624
+check "params bad scheme" 2 "$HECATE" params --scheme bgv
 check "params bad number" 2 "$HECATE" params --depth x
 check "bench --help" 0 "$BENCH" --help
 check "bench without family" 2 "$BENCH"
