@@ -901,6 +901,7 @@ START_TEST(test_serialize)
 	ck_assert(memcmp(want, x, n * sizeof *x) == 0);
 	ck_assert_int_eq(hec_encrypt(b, f.pk, p2), HEC_OK);
 	check_slots(&f, b, x, "deserialized plaintext", &r);
+	free(buf);
 	/* Rejected: a coefficient >= t (but < q_0); a plaintext in NTT form;
 	 * a ciphertext with a scale other than 1. */
 	f.pt->m.c[7] = f.t + 5;
