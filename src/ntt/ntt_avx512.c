@@ -405,7 +405,8 @@ static hec_status table_init(struct hec_ntt_table *tab)
 	const uint64_t q = tab->mod.q;
 	const size_t npair = n / 4; /* 2 words for each j < n/8 */
 	struct ifma_tables *t = calloc(1, sizeof *t);
-	uint64_t *mem = aligned_alloc(64, (2 * npair + 2 * (n / 16) * REC) * sizeof(uint64_t));
+	/* aligned_alloc wants a size that is a multiple of the alignment. */
+	uint64_t *mem = aligned_alloc(64, (2 * npair + 2 * (n / 16) * REC + 7) / 8 * 8 * sizeof(uint64_t));
 	if (!t || !mem) {
 		free(t);
 		free(mem);

@@ -129,19 +129,22 @@ static void compare_transforms(size_t n, unsigned lo, unsigned hi, test_rng *r)
 	}
 }
 
-/* n = 2^(4 + _i) for _i in [0, 11]: every prime size 20..50.  n = 2^16 and
- * 2^17 (_i = 12, 13), where the emulation is slowest: four sizes. */
+/* n = 2^(4 + _i), _i in [0, 13]: every prime size 20..50 up to n = 2^12;
+ * eight sizes spread over the range up to 2^15; four at 2^16 and 2^17,
+ * where the emulation (slower still under sanitizers) costs most. */
 START_TEST(test_transforms_match_portable)
 {
 	test_rng r;
 	test_rng_init(&r, test_seed(0xa512 + (uint64_t)_i));
 	size_t n = (size_t)1 << (4 + _i);
-	if (n <= (1u << 15)) {
+	if (n <= (1u << 12)) {
 		compare_transforms(n, 20, 50, &r);
 	} else {
-		static const unsigned few[] = {30, 40, 49, 50};
-		for (int b = 0; b < 4; b++)
-			compare_transforms(n, few[b], few[b], &r);
+		static const unsigned mid[] = {24, 30, 36, 40, 44, 47, 49, 50}, few[] = {30, 40, 49, 50};
+		const unsigned *b = n <= (1u << 15) ? mid : few;
+		int nb = n <= (1u << 15) ? 8 : 4;
+		for (int j = 0; j < nb; j++)
+			compare_transforms(n, b[j], b[j], &r);
 	}
 }
 END_TEST
