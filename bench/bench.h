@@ -16,6 +16,8 @@ struct bench_opts {
 	int kernels[4];     /* --kernel values (-1-terminated; empty: all supported) */
 	unsigned threads[4];/* --threads values (0-terminated; empty: the family's defaults) */
 	const char *preset; /* --preset name, if any */
+	const char *model;  /* --model FILE or name (ml family), if any */
+	unsigned images;    /* --images K: test images for accuracy measurements (0: the family's default) */
 };
 
 struct bench_result {
@@ -39,6 +41,7 @@ void bench_header(const struct bench_opts *o, const char *title);
 int bench_ntt(const struct bench_opts *o);
 int bench_ring(const struct bench_opts *o);
 int bench_ckks(const struct bench_opts *o);
+int bench_ml(const struct bench_opts *o);
 int bench_ml_batch(const struct bench_opts *o);
 int bench_bfv(const struct bench_opts *o);
 

@@ -16,6 +16,7 @@ static const struct family families[] = {
 	{"ntt", bench_ntt, "forward/inverse NTT and element-wise multiply, per kernel"},
 	{"ring", bench_ring, "RNS polynomials: NTT of all limbs, conversion, ModUp/Down, rescale, automorphism"},
 	{"ckks", bench_ckks, "CKKS keys, encoding, encryption, arithmetic, rotations, transforms, sizes, precision"},
+	{"ml", bench_ml, "private classification per model: keygen, encrypt, classify, decrypt, sizes, agreement"},
 	{"ml-batch", bench_ml_batch, "encrypted CNN, one image per slot: throughput (--preset MODEL, --n images)"},
 	{"bfv", bench_bfv, "BFV encoding, encryption, arithmetic, products, rotations, sizes, noise budget"},
 };
@@ -38,6 +39,9 @@ static void usage(FILE *out)
 	        "  --kernel K[,K...] portable, avx2, avx512 (default: every supported one)\n"
 	        "  --threads T[,T...] thread counts where the family is multithreaded\n"
 	        "  --preset P        parameter preset where the family has presets\n"
+	        "  --model M         ml: a model file or a shipped model's name (default mnist-cryptonets;\n"
+	        "                    --preset NAME works too)\n"
+	        "  --images K        ml: test images for agreement and accuracy (default 100)\n"
 	        "  --reps R          repetitions per measurement (default: fill --time)\n"
 	        "  --time S          seconds per measurement when --reps is not given (0.25)\n"
 	        "  --version, --help\n");
@@ -123,6 +127,12 @@ int main(int argc, char **argv)
 			o.kernels[nk] = -1;
 		} else if (!strcmp(a, "--preset")) {
 			o.preset = val;
+		} else if (!strcmp(a, "--model")) {
+			o.model = val;
+		} else if (!strcmp(a, "--images")) {
+			if (parse_list(val, tmp, 2, a) != 1)
+				return 2;
+			o.images = (unsigned)tmp[0];
 		} else if (!strcmp(a, "--reps")) {
 			if (parse_list(val, tmp, 2, a) != 1)
 				return 2;
