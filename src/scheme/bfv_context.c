@@ -24,7 +24,6 @@ static uint64_t mpz_mod_u64(const mpz_t x, uint64_t q)
 
 static void free_level(struct hec_bfv_level *v)
 {
-	hec_rns_conv_free(v->q_to_r);
 	free(v->delta);
 	free(v->dec_omega);
 	free(v->dec_theta_hi);
@@ -32,12 +31,11 @@ static void free_level(struct hec_bfv_level *v)
 	free(v->sc_ainv);
 	free(v->sc_ainv_shoup);
 	free(v->sc_qinv);
-	free(v->sc_g);
 	free(v->sc_gfrac);
-	free(v->sc_rmod);
-	free(v->tr_self);
-	free(v->tr_b);
 	free(v->tr_psi);
+	_hec_bfv_plan_free(&v->ext);
+	_hec_bfv_plan_free(&v->srq);
+	_hec_bfv_plan_free(&v->str);
 }
 
 void _hec_bfv_context_free(struct hec_bfv_ctx *b)
@@ -50,8 +48,6 @@ void _hec_bfv_context_free(struct hec_bfv_ctx *b)
 	hec_ntt_table_free(b->tntt);
 	free(b->slot_index);
 	hec_ring_free(b->aux);
-	free(b->r_r64);
-	free(b->q_r64);
 	free(b);
 }
 
@@ -66,7 +62,7 @@ static void r64_consts(uint64_t q, uint64_t *r64, uint64_t *r64s, uint64_t *ones
 static hec_status build_level(struct hec_bfv_ctx *b, const hec_ring *r, size_t l)
 {
 	struct hec_bfv_level *v = &b->lv[l];
-	const size_t k = l + 1, m = b->m, n = hec_ring_n(r);
+	const size_t k = l + 1, m = b->m;
 	const uint64_t t = b->t;
 	v->k = k;
 	v->delta = malloc(k * sizeof *v->delta);
@@ -76,24 +72,24 @@ static hec_status build_level(struct hec_bfv_ctx *b, const hec_ring *r, size_t l
 	v->sc_ainv = malloc(k * sizeof *v->sc_ainv);
 	v->sc_ainv_shoup = malloc(k * sizeof *v->sc_ainv_shoup);
 	v->sc_qinv = malloc(k * sizeof *v->sc_qinv);
-	v->sc_g = malloc((k + m) * k * sizeof *v->sc_g);
 	v->sc_gfrac = malloc(k * sizeof *v->sc_gfrac);
-	v->sc_rmod = malloc((k + m) * sizeof *v->sc_rmod);
-	v->tr_self = malloc(k * sizeof *v->tr_self);
-	v->tr_b = malloc(k * m * sizeof *v->tr_b);
 	v->tr_psi = malloc(m * sizeof *v->tr_psi);
 	if (!v->delta || !v->dec_omega || !v->dec_theta_hi || !v->dec_theta_lo || !v->sc_ainv || !v->sc_ainv_shoup ||
-	    !v->sc_qinv || !v->sc_g || !v->sc_gfrac || !v->sc_rmod || !v->tr_self || !v->tr_b || !v->tr_psi)
+	    !v->sc_qinv || !v->sc_gfrac || !v->tr_psi)
 		return hec_error_set(HEC_ERR_NOMEM, "bfv: out of memory");
-
-	uint64_t qs[HEC_PARAMS_MAX_Q], rs[HEC_RING_MAX_PRIMES];
-	for (size_t i = 0; i < k; i++)
-		qs[i] = hec_ring_q(r, i);
-	for (size_t j = 0; j < m; j++)
-		rs[j] = hec_ring_q(b->aux, j);
-	hec_status s = hec_rns_conv_new(&v->q_to_r, n, qs, k, rs, m);
-	if (s != HEC_OK)
+	hec_status s;
+	if ((s = _hec_bfv_plan_alloc(&v->ext, k + 1, m, false)) != HEC_OK ||
+	    (s = _hec_bfv_plan_alloc(&v->srq, k + 3, k + m, false)) != HEC_OK ||
+	    (s = _hec_bfv_plan_alloc(&v->str, m + 2, k, true)) != HEC_OK)
 		return s;
+
+	/* Target primes: Q then R. */
+	uint64_t pr[HEC_PARAMS_MAX_Q + HEC_RING_MAX_PRIMES];
+	for (size_t i = 0; i < k; i++)
+		pr[i] = hec_ring_q(r, i);
+	for (size_t j = 0; j < m; j++)
+		pr[k + j] = hec_ring_q(b->aux, j);
+	const uint64_t *qs = pr, *rs = pr + k;
 
 	mpz_t Q, R, x, y;
 	mpz_inits(Q, R, x, y, NULL);
@@ -110,15 +106,16 @@ static hec_status build_level(struct hec_bfv_ctx *b, const hec_ring *r, size_t l
 		v->delta[i] = mpz_mod_u64(x, qs[i]);
 	v->qmod_t = mpz_mod_u64(Q, t);
 
-	for (size_t i = 0; i < k; i++) {
+	s = HEC_OK;
+	for (size_t i = 0; i < k && s == HEC_OK; i++) {
 		const uint64_t q = qs[i];
 		const hec_modulus_t *mq = hec_ring_q_mod(r, i);
 		/* a_i = (Q / q_i)^-1 mod q_i */
 		mpz_divexact_ui(x, Q, q);
-		uint64_t qhat = mpz_mod_u64(x, q), a;
+		uint64_t qhat = mpz_mod_u64(x, q), a, bi;
 		if (hec_ntt_mod_inv(&a, qhat, q) != HEC_OK) {
-			mpz_clears(Q, R, x, y, NULL);
-			return hec_error_set(HEC_ERR_ARG, "bfv: prime %llu repeats", (unsigned long long)q);
+			s = hec_error_set(HEC_ERR_ARG, "bfv: prime %llu repeats", (unsigned long long)q);
+			break;
 		}
 		/* Decryption: t a_i / q_i = omega_i + f_i / q_i. */
 		hec_u128 ta = (hec_u128)t * a;
@@ -127,49 +124,64 @@ static hec_status build_level(struct hec_bfv_ctx *b, const hec_ring *r, size_t l
 		v->dec_theta_hi[i] = frac64(f, q);
 		uint64_t rem = (uint64_t)(((hec_u128)f << 64) % q);
 		v->dec_theta_lo[i] = frac64(rem, q);
-		/* Scaling by R / Q. */
 		v->sc_ainv[i] = a;
 		v->sc_ainv_shoup[i] = hec_ntt_shoup(a, q);
 		v->sc_qinv[i] = 1.0 / (double)q;
-		mpz_fdiv_q_ui(y, R, q); /* G_i = floor(R / q_i) */
-		for (size_t j = 0; j < k; j++)
-			v->sc_g[j * k + i] = mpz_mod_u64(y, qs[j]);
+		/* Extension: [Q / q_i]_{r_j}. */
 		for (size_t j = 0; j < m; j++)
-			v->sc_g[(k + j) * k + i] = mpz_mod_u64(y, rs[j]);
+			v->ext.coef[j * (k + 1) + i] = mpz_mod_u64(x, rs[j]);
+		/* Scaling by R / Q: G_i = floor(R / q_i) mod every target, and
+		 * the fraction g_i = [R]_{q_i} / q_i. */
+		mpz_fdiv_q_ui(y, R, q);
+		for (size_t j = 0; j < k + m; j++)
+			v->srq.coef[j * (k + 3) + i] = mpz_mod_u64(y, pr[j]);
 		v->sc_gfrac[i] = frac64(mpz_mod_u64(R, q), q);
-		/* Scaling by t / R: b_i = (Q R / q_i)^-1 mod q_i; the constant
-		 * b_i t (Q / q_i) mod q_i. */
-		uint64_t qr = hec_ntt_mod_mul(qhat, mpz_mod_u64(R, q), mq), bi;
+		/* Scaling by t / R: b_i = (Q R / q_i)^-1 mod q_i; the own-row
+		 * constant b_i t (Q / q_i) mod q_i. */
+		uint64_t qr = hec_ntt_mod_mul(qhat, mpz_mod_u64(R, q), mq);
 		if (hec_ntt_mod_inv(&bi, qr, q) != HEC_OK) {
-			mpz_clears(Q, R, x, y, NULL);
-			return hec_error_set(HEC_ERR_ARG, "bfv: auxiliary prime coincides with q_%zu", i);
+			s = hec_error_set(HEC_ERR_ARG, "bfv: auxiliary prime coincides with q_%zu", i);
+			break;
 		}
-		v->tr_self[i] = hec_ntt_mod_mul(hec_ntt_mod_mul(bi, t % q, mq), qhat, mq);
+		v->str.own[i] = hec_ntt_mod_mul(hec_ntt_mod_mul(bi, t % q, mq), qhat, mq);
 	}
-	for (size_t j = 0; j < k; j++)
-		v->sc_rmod[j] = (qs[j] - mpz_mod_u64(R, qs[j])) % qs[j];
-	for (size_t j = 0; j < m; j++)
-		v->sc_rmod[k + j] = 0;
-
-	for (size_t j = 0; j < m; j++) {
+	for (size_t j = 0; j < m && s == HEC_OK; j++) {
+		uint64_t negq = (rs[j] - mpz_mod_u64(Q, rs[j])) % rs[j];
+		v->ext.coef[j * (k + 1) + k] = negq;
+	}
+	for (size_t j = 0; j < k + m && s == HEC_OK; j++) {
+		uint64_t *c = v->srq.coef + j * (k + 3);
+		c[k] = 1 % pr[j];
+		c[k + 1] = (UINT64_C(1) << 32) % pr[j];
+		c[k + 2] = j < k ? (pr[j] - mpz_mod_u64(R, pr[j])) % pr[j] : 0;
+	}
+	for (size_t j = 0; j < m && s == HEC_OK; j++) {
 		const uint64_t rj = rs[j];
 		/* c_j = (Q R / r_j)^-1 mod r_j; V = c_j t Q = B_j r_j + [V]_{r_j}. */
 		mpz_divexact_ui(x, R, rj);
 		mpz_mul(x, x, Q);
 		uint64_t c;
 		if (hec_ntt_mod_inv(&c, mpz_mod_u64(x, rj), rj) != HEC_OK) {
-			mpz_clears(Q, R, x, y, NULL);
-			return hec_error_set(HEC_ERR_ARG, "bfv: auxiliary prime %llu is not coprime to Q",
-			                     (unsigned long long)rj);
+			s = hec_error_set(HEC_ERR_ARG, "bfv: auxiliary prime %llu is not coprime to Q", (unsigned long long)rj);
+			break;
 		}
 		mpz_mul_ui(x, Q, c);
 		mpz_mul_ui(x, x, t);
 		uint64_t vr = mpz_fdiv_q_ui(y, x, rj); /* y = B_j, vr = [V]_{r_j} */
 		v->tr_psi[j] = frac64(vr, rj);
 		for (size_t i = 0; i < k; i++)
-			v->tr_b[i * m + j] = mpz_mod_u64(y, qs[i]);
+			v->str.coef[i * (m + 2) + j] = mpz_mod_u64(y, qs[i]);
+	}
+	for (size_t i = 0; i < k && s == HEC_OK; i++) {
+		v->str.coef[i * (m + 2) + m] = 1 % qs[i];
+		v->str.coef[i * (m + 2) + m + 1] = (UINT64_C(1) << 32) % qs[i];
 	}
 	mpz_clears(Q, R, x, y, NULL);
+	if (s != HEC_OK)
+		return s;
+	_hec_bfv_plan_finish(&v->ext, rs);
+	_hec_bfv_plan_finish(&v->srq, pr);
+	_hec_bfv_plan_finish(&v->str, qs);
 	return HEC_OK;
 }
 
@@ -254,22 +266,24 @@ hec_status _hec_bfv_context_init(hec_context *c)
 	uint64_t rs[HEC_RING_MAX_PRIMES];
 	if ((s = choose_aux(r, rs, &b->m)) != HEC_OK || (s = hec_ring_new(&b->aux, n, rs, b->m, NULL, 0)) != HEC_OK)
 		return s;
-	b->r_r64 = malloc(3 * b->m * sizeof *b->r_r64);
-	b->q_r64 = malloc(3 * nq * sizeof *b->q_r64);
 	b->lv = calloc(nq, sizeof *b->lv);
-	if (!b->r_r64 || !b->q_r64 || !b->lv)
+	if (!b->lv)
 		return hec_error_set(HEC_ERR_NOMEM, "bfv: out of memory");
-	b->r_r64_shoup = b->r_r64 + b->m;
-	b->r_one_shoup = b->r_r64 + 2 * b->m;
-	b->q_r64_shoup = b->q_r64 + nq;
-	b->q_one_shoup = b->q_r64 + 2 * nq;
-	for (size_t j = 0; j < b->m; j++)
-		r64_consts(rs[j], &b->r_r64[j], &b->r_r64_shoup[j], &b->r_one_shoup[j]);
-	for (size_t i = 0; i < nq; i++)
-		r64_consts(hec_ring_q(r, i), &b->q_r64[i], &b->q_r64_shoup[i], &b->q_one_shoup[i]);
 	b->nlevels = nq;
 	for (size_t l = 0; l < nq; l++)
 		if ((s = build_level(b, r, l)) != HEC_OK)
 			return s;
+	/* The AVX2 kernel computes in doubles: every prime below 2^50, as
+	 * for the NTT kernels (HECATE_KERNEL=portable forces the twin). */
+	b->lincomb = _hec_bfv_lincomb_portable;
+#ifdef HECATE_HAVE_AVX2
+	bool small = true;
+	for (size_t i = 0; i < nq; i++)
+		small &= hec_ring_q(r, i) < HEC_MODULUS_SIMD_MAX;
+	for (size_t j = 0; j < b->m; j++)
+		small &= rs[j] < HEC_MODULUS_SIMD_MAX;
+	if (small && hec_ntt_kernel_active() != HEC_KERNEL_PORTABLE)
+		b->lincomb = _hec_bfv_lincomb_avx2;
+#endif
 	return HEC_OK;
 }

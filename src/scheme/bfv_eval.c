@@ -19,10 +19,7 @@ hec_status _hec_bfv_eval_get(hec_evaluator *ev, struct hec_bfv_eval **out)
 		struct hec_bfv_eval *b = calloc(1, sizeof *b);
 		if (!b)
 			return hec_error_set(HEC_ERR_NOMEM, "bfv evaluator: out of memory");
-		size_t nq = c->params.nq, m = c->bfv->m, words = (nq > m ? nq : m) * hec_context_n(c);
-		b->scratch = malloc(words * sizeof *b->scratch);
-		hec_status s = b->scratch ? hec_ciphertext_new(&b->tmp, c)
-		                          : hec_error_set(HEC_ERR_NOMEM, "bfv evaluator: out of memory");
+		hec_status s = hec_ciphertext_new(&b->tmp, c);
 		if (s != HEC_OK) {
 			_hec_bfv_eval_free(b);
 			return s;
@@ -48,7 +45,6 @@ void _hec_bfv_eval_free(struct hec_bfv_eval *b)
 		hec_poly_clear(&b->dr[i]);
 	}
 	hec_poly_clear(&b->pt);
-	free(b->scratch);
 	hec_ciphertext_free(b->tmp);
 	free(b);
 }
@@ -262,12 +258,6 @@ hec_status hec_bfv_relinearize(hec_evaluator *ev, hec_ciphertext *dst, const hec
 	hec_poly_add(&dst->c[1], &dst->c[1], o1);
 	dst->size = 2;
 	return HEC_OK;
-}
-
-hec_status hec_bfv_mul_relin(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a, const hec_ciphertext *b)
-{
-	hec_status s = hec_bfv_mul(ev, dst, a, b);
-	return s == HEC_OK ? hec_bfv_relinearize(ev, dst, dst) : s;
 }
 
 /* ---- Galois automorphisms ------------------------------------------------ */

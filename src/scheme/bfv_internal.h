@@ -20,9 +20,37 @@
 #define HEC_BFV_OMP_FOR_IF(cond)
 #endif
 
-/* A real constant w = W + theta with W a residue (mod some prime) of its
- * integer part and theta in [0, 1) kept as a 64-bit fixed-point fraction
- * floor(theta 2^64) (and, where more precision is needed, the next 64 bits). */
+/* A linear combination of rows, reduced per target (the core of every
+ * RNS conversion and scaling of the multiplication): for each target j,
+ *   out_j[x] = (sum_i rows[i][x] c[j][i] + own_j[x] o[j]) mod p_j,
+ * over a block of coefficients.  Rows are shared by all targets; own_j is
+ * a row of target j's own (NULL-able).  Row values are below 2^50 on the
+ * AVX2 path (every prime below 2^50), below 2^61 on the portable one. */
+#define HEC_BFV_BLOCK 64
+struct hec_bfv_plan {
+	size_t nr, nt;           /* rows, targets */
+	uint64_t *coef;          /* c[j][i] at j * nr + i, in [0, p_j) */
+	uint64_t *own;           /* o[j] (NULL: no own rows) */
+	uint64_t *p, *r64, *r64s, *ones; /* per target: prime, 2^64 mod p, Shoup quotients */
+	/* AVX2: c balanced in (-p/2, p/2] as doubles, and c / p. */
+	double *coef_d, *coef_q, *own_d, *own_q, *pd, *pinv;
+};
+typedef void (*hec_bfv_lincomb_fn)(uint64_t *const *out, size_t x0, const uint64_t *rows,
+                                   const uint64_t *const *own, const struct hec_bfv_plan *pl, size_t len);
+/* rows: nr x HEC_BFV_BLOCK words (row i at rows + i * HEC_BFV_BLOCK);
+ * out[j] and own[j] are whole limbs, offset by x0; len <= HEC_BFV_BLOCK, a
+ * multiple of 4.  Fully reduced outputs: the twins agree bit for bit. */
+void _hec_bfv_lincomb_portable(uint64_t *const *out, size_t x0, const uint64_t *rows, const uint64_t *const *own,
+                               const struct hec_bfv_plan *pl, size_t len);
+#ifdef HECATE_HAVE_AVX2
+void _hec_bfv_lincomb_avx2(uint64_t *const *out, size_t x0, const uint64_t *rows, const uint64_t *const *own,
+                           const struct hec_bfv_plan *pl, size_t len);
+#endif
+/* Fill the per-target moduli (and the AVX2 doubles) of a plan whose coef /
+ * own are set; allocate with plan_alloc. */
+hec_status _hec_bfv_plan_alloc(struct hec_bfv_plan *pl, size_t nr, size_t nt, bool own);
+void _hec_bfv_plan_finish(struct hec_bfv_plan *pl, const uint64_t *primes);
+void _hec_bfv_plan_free(struct hec_bfv_plan *pl);
 
 /* Constants of one level. */
 struct hec_bfv_level {
@@ -41,30 +69,33 @@ struct hec_bfv_level {
 	/* Multiplication (Halevi, Polyakov, Shoup, CT-RSA 2019, with the
 	 * second operand scaled by R / Q as in Kim, Polyakov, Zucca,
 	 * "Revisiting homomorphic encryption schemes for finite fields",
-	 * ASIACRYPT 2021).  First operand: exact extension Q -> R.  Second
-	 * operand: b' = round(R x / Q) in both Q and R in one pass: with
-	 * y_i = [x_i a_i]_{q_i}, x = sum_i y_i Q / q_i - v Q where
-	 * v = round(sum_i y_i / q_i) makes x centered, so with
-	 * R / q_i = G_i + g_i (integer and fractional parts)
-	 *   b' = sum_i y_i G_i + round(sum_i y_i g_i) - v R. */
-	hec_rns_conv *q_to_r;
-	uint64_t *sc_ainv;       /* a_i = [(Q/q_i)^-1]_{q_i}, k words */
+	 * ASIACRYPT 2021).  Both operands start from y_i = [x_i a_i]_{q_i},
+	 * a_i = [(Q/q_i)^-1]_{q_i}: then x = sum_i y_i Q / q_i - v Q, and
+	 * v = round(sum_i y_i / q_i) (floating point, HPS section 2.2) makes x
+	 * the centered value.
+	 *  - First operand, exact extension Q -> R ("ext", rows y_i and v):
+	 *    x mod r_j = sum_i y_i [Q/q_i]_{r_j} + v [-Q]_{r_j}.
+	 *  - Second operand, b' = round(R x / Q) over Q and R ("srq", rows
+	 *    y_i, the rounding term split in 32-bit halves, v): with
+	 *    R / q_i = G_i + g_i (integer and fractional parts),
+	 *    b' = sum_i y_i G_i + round(sum_i y_i g_i) - v R. */
+	uint64_t *sc_ainv;       /* a_i, k words */
 	uint64_t *sc_ainv_shoup;
 	double *sc_qinv;         /* 1 / q_i */
-	uint64_t *sc_g;          /* [G_i] mod target j (Q primes, then R) at j * k + i */
 	uint64_t *sc_gfrac;      /* floor(g_i 2^64) */
-	uint64_t *sc_rmod;       /* [-R]_{q_j} for the k Q targets (0 for R) */
-	/* Multiplication, after tensoring in Q u R: round(t x / R) mod q_i.
-	 * With b_i = [(QR/q_i)^-1]_{q_i}, c_j = [(QR/r_j)^-1]_{r_j},
+	struct hec_bfv_plan ext, srq;
+	/* Multiplication, after tensoring in Q u R: round(t x / R) mod q_i
+	 * ("str", rows y_j = the R residues and the rounding term, own rows
+	 * the Q residues).  With b_i = [(QR/q_i)^-1]_{q_i},
+	 * c_j = [(QR/r_j)^-1]_{r_j},
 	 * t x / R = sum_i x_i b_i t Q / q_i + sum_j y_j (c_j t Q / r_j) - u t Q,
 	 * the first terms integers vanishing mod q_{i'} (i' != i), so
 	 * round(t x / R) mod q_i = x_i [b_i t Q/q_i]_{q_i} + sum_j y_j B_j
 	 * + round(sum_j y_j psi_j) with c_j t Q / r_j = B_j + psi_j.  The
 	 * overflow u of the tensor beyond Q R vanishes (u t Q = 0 mod Q), so
 	 * the tensor may wrap around Q R. */
-	uint64_t *tr_self;       /* [b_i t Q / q_i]_{q_i}, k words */
-	uint64_t *tr_b;          /* [B_j]_{q_i} at i * m + j */
 	uint64_t *tr_psi;        /* floor(psi_j 2^64), m words */
+	struct hec_bfv_plan str;
 };
 
 struct hec_bfv_ctx {
@@ -77,11 +108,8 @@ struct hec_bfv_ctx {
 	uint32_t *slot_index;    /* slot s -> index of the NTT output, N words */
 	hec_ring *aux;           /* the basis R as a ring (its "Q" basis) */
 	size_t m;                /* primes in R */
-	/* Per R prime: 2^64 mod r_j and Shoup quotients, for 128-bit sums. */
-	uint64_t *r_r64, *r_r64_shoup, *r_one_shoup;
-	/* Per Q prime: the same. */
-	uint64_t *q_r64, *q_r64_shoup, *q_one_shoup;
 	struct hec_bfv_level *lv; /* one per level */
+	hec_bfv_lincomb_fn lincomb; /* the AVX2 kernel where it applies, else portable */
 	size_t nlevels;
 };
 
@@ -92,7 +120,6 @@ struct hec_bfv_eval {
 	hec_poly bq[2], br[2];   /* second operand, scaled by R / Q */
 	hec_poly dq[3], dr[3];   /* the tensor over Q, R */
 	hec_poly pt;             /* a plaintext lifted to Q */
-	uint64_t *scratch;       /* conversion scratch: max(k, m) * n words */
 	hec_ciphertext *tmp;     /* an operand brought to a lower level */
 };
 

@@ -28,7 +28,7 @@
 
 #include "bfv_internal.h"
 
-#define BLOCK 64
+#define BLOCK HEC_BFV_BLOCK
 
 /* Pointers to a polynomial's limbs. */
 static void limb_ptrs(uint64_t **out, const hec_poly *p)
@@ -51,114 +51,112 @@ static inline uint64_t round_fixed(const uint64_t *y, size_t stride, const uint6
 	return (uint64_t)(ip + (fp >> 64) + ((uint64_t)fp >> 63));
 }
 
-/* b' = round(R x / Q) for coefficients [x0, x0 + len) of x (k limbs), into
- * outq (k limbs, may alias in) and outr (m limbs). */
-static void scale_rq_block(const struct hec_bfv_ctx *b, const struct hec_bfv_level *v, uint64_t *const *outq,
-                           uint64_t *const *outr, const uint64_t *const *in, size_t x0, size_t len)
+/* Rows y_i = [x_i a_i]_{q_i} (rows 0..k-1) of coefficients [x0, x0+len)
+ * and v = round(sum_i y_i / q_i) (row vrow); with `frac`, also the
+ * rounding term round(sum_i y_i g_i) split into 32-bit halves at rows k
+ * and k + 1. */
+static void prep_y(uint64_t *rows, const hec_ring *r, const struct hec_bfv_level *v, const uint64_t *const *in,
+                   size_t x0, size_t len, bool frac, size_t vrow)
 {
-	const size_t k = v->k, m = b->m;
-	uint64_t y[HEC_PARAMS_MAX_Q * BLOCK], rnd[BLOCK], over[BLOCK];
+	const size_t k = v->k;
 	double est[BLOCK];
 	for (size_t x = 0; x < len; x++)
 		est[x] = 0;
 	for (size_t i = 0; i < k; i++) {
-		const uint64_t q = hec_ring_q(b->ring, i), a = v->sc_ainv[i], as = v->sc_ainv_shoup[i];
+		const uint64_t q = hec_ring_q(r, i), a = v->sc_ainv[i], as = v->sc_ainv_shoup[i];
 		const double qi = v->sc_qinv[i];
 		const uint64_t *src = in[i] + x0;
-		uint64_t *yi = y + i * BLOCK;
+		uint64_t *y = rows + i * BLOCK;
 		for (size_t x = 0; x < len; x++) {
-			yi[x] = hec_ntt_mod_mul_shoup(src[x], a, as, q);
-			est[x] += (double)yi[x] * qi;
+			y[x] = hec_ntt_mod_mul_shoup(src[x], a, as, q);
+			est[x] += (double)y[x] * qi;
 		}
 	}
-	for (size_t x = 0; x < len; x++) {
-		/* v = round(sum y_i / q_i) makes x centered (est >= 0). */
-		over[x] = (uint64_t)(est[x] + 0.5);
-		rnd[x] = round_fixed(y + x, BLOCK, v->sc_gfrac, k);
-	}
-	for (size_t j = 0; j < k + m; j++) {
-		const uint64_t *g = v->sc_g + j * k, neg_r = v->sc_rmod[j];
-		uint64_t p, r64, r64s, ones, *out;
-		if (j < k) {
-			p = hec_ring_q(b->ring, j);
-			r64 = b->q_r64[j], r64s = b->q_r64_shoup[j], ones = b->q_one_shoup[j];
-			out = outq[j] + x0;
-		} else {
-			p = hec_ring_q(b->aux, j - k);
-			r64 = b->r_r64[j - k], r64s = b->r_r64_shoup[j - k], ones = b->r_one_shoup[j - k];
-			out = outr[j - k] + x0;
-		}
-		for (size_t x = 0; x < len; x++) {
-			hec_u128 acc = (hec_u128)rnd[x] + (hec_u128)over[x] * neg_r;
-			for (size_t i = 0; i < k; i++)
-				acc += (hec_u128)y[i * BLOCK + x] * g[i];
-			out[x] = _hec_bfv_reduce128(acc, p, r64, r64s, ones);
-		}
-	}
-}
-
-/* round(t x / R) mod q_i for x given over Q (dq, k limbs, overwritten) and
- * R (dr, m limbs), coefficients [x0, x0 + len). */
-static void scale_tr_block(const struct hec_bfv_ctx *b, const struct hec_bfv_level *v, uint64_t *const *dq,
-                           const uint64_t *const *dr, size_t x0, size_t len)
-{
-	const size_t k = v->k, m = b->m;
-	uint64_t y[HEC_RING_MAX_PRIMES * BLOCK], rnd[BLOCK];
-	for (size_t j = 0; j < m; j++)
-		memcpy(y + j * BLOCK, dr[j] + x0, len * sizeof *y);
+	/* est >= 0 and below k: truncating est + 1/2 rounds to nearest. */
 	for (size_t x = 0; x < len; x++)
-		rnd[x] = round_fixed(y + x, BLOCK, v->tr_psi, m);
-	for (size_t i = 0; i < k; i++) {
-		const uint64_t q = hec_ring_q(b->ring, i), self = v->tr_self[i];
-		const uint64_t r64 = b->q_r64[i], r64s = b->q_r64_shoup[i], ones = b->q_one_shoup[i];
-		const uint64_t *bi = v->tr_b + i * m;
-		uint64_t *io = dq[i] + x0;
+		rows[vrow * BLOCK + x] = (uint64_t)(est[x] + 0.5);
+	if (frac) {
 		for (size_t x = 0; x < len; x++) {
-			hec_u128 acc = (hec_u128)io[x] * self + rnd[x];
-			for (size_t j = 0; j < m; j++)
-				acc += (hec_u128)y[j * BLOCK + x] * bi[j];
-			io[x] = _hec_bfv_reduce128(acc, q, r64, r64s, ones);
+			uint64_t rnd = round_fixed(rows + x, BLOCK, v->sc_gfrac, k);
+			rows[k * BLOCK + x] = rnd & 0xffffffffu;
+			rows[(k + 1) * BLOCK + x] = rnd >> 32;
 		}
 	}
 }
 
-static void scale_rq(const struct hec_bfv_ctx *b, const struct hec_bfv_level *v, hec_poly *outq, hec_poly *outr,
-                     const hec_poly *in)
+/* Exact extension of the centered x (k limbs, coefficient form) to R. */
+static void extend_qr(const struct hec_bfv_ctx *b, const struct hec_bfv_level *v, hec_poly *outr, const hec_poly *in)
 {
-	uint64_t *oq[HEC_PARAMS_MAX_Q], *or_[HEC_RING_MAX_PRIMES], *ip[HEC_PARAMS_MAX_Q];
-	limb_ptrs(oq, outq);
-	limb_ptrs(or_, outr);
+	uint64_t *o[HEC_RING_MAX_PRIMES], *ip[HEC_PARAMS_MAX_Q];
+	limb_ptrs(o, outr);
 	limb_ptrs(ip, in);
 	const size_t n = hec_ring_n(b->ring), nb = (n + BLOCK - 1) / BLOCK;
 	HEC_BFV_OMP_FOR_IF(n * (v->k + b->m) >= (1u << 15))
 	for (size_t blk = 0; blk < nb; blk++) {
+		uint64_t rows[(HEC_PARAMS_MAX_Q + 3) * BLOCK];
 		size_t x0 = blk * BLOCK, len = n - x0 < BLOCK ? n - x0 : BLOCK;
-		scale_rq_block(b, v, oq, or_, (const uint64_t *const *)ip, x0, len);
+		prep_y(rows, b->ring, v, (const uint64_t *const *)ip, x0, len, false, v->k);
+		b->lincomb(o, x0, rows, NULL, &v->ext, len);
+	}
+	outr->ntt = false;
+}
+
+/* b' = round(R x / Q) over Q (outq, may alias in) and R (outr). */
+static void scale_rq(const struct hec_bfv_ctx *b, const struct hec_bfv_level *v, hec_poly *outq, hec_poly *outr,
+                     const hec_poly *in)
+{
+	uint64_t *o[HEC_PARAMS_MAX_Q + HEC_RING_MAX_PRIMES], *ip[HEC_PARAMS_MAX_Q];
+	limb_ptrs(o, outq);
+	limb_ptrs(o + v->k, outr);
+	limb_ptrs(ip, in);
+	const size_t n = hec_ring_n(b->ring), nb = (n + BLOCK - 1) / BLOCK;
+	HEC_BFV_OMP_FOR_IF(n * (v->k + b->m) >= (1u << 15))
+	for (size_t blk = 0; blk < nb; blk++) {
+		uint64_t rows[(HEC_PARAMS_MAX_Q + 3) * BLOCK];
+		size_t x0 = blk * BLOCK, len = n - x0 < BLOCK ? n - x0 : BLOCK;
+		/* The block's inputs are all read into rows before any output of
+		 * the block is written: outq may alias in. */
+		prep_y(rows, b->ring, v, (const uint64_t *const *)ip, x0, len, true, v->k + 2);
+		b->lincomb(o, x0, rows, NULL, &v->srq, len);
 	}
 	outq->ntt = outr->ntt = false;
 }
 
+/* round(t x / R) mod q_i for x given over Q (dq, k limbs, overwritten) and
+ * R (dr, m limbs). */
 static void scale_tr(const struct hec_bfv_ctx *b, const struct hec_bfv_level *v, hec_poly *dq, const hec_poly *dr)
 {
 	uint64_t *q[HEC_PARAMS_MAX_Q], *r[HEC_RING_MAX_PRIMES];
 	limb_ptrs(q, dq);
 	limb_ptrs(r, dr);
-	const size_t n = hec_ring_n(b->ring), nb = (n + BLOCK - 1) / BLOCK;
-	HEC_BFV_OMP_FOR_IF(n * (v->k + b->m) >= (1u << 15))
+	const size_t n = hec_ring_n(b->ring), nb = (n + BLOCK - 1) / BLOCK, m = b->m;
+	HEC_BFV_OMP_FOR_IF(n * (v->k + m) >= (1u << 15))
 	for (size_t blk = 0; blk < nb; blk++) {
+		uint64_t rows[(HEC_RING_MAX_PRIMES + 2) * BLOCK];
 		size_t x0 = blk * BLOCK, len = n - x0 < BLOCK ? n - x0 : BLOCK;
-		scale_tr_block(b, v, q, (const uint64_t *const *)r, x0, len);
+		for (size_t j = 0; j < m; j++)
+			memcpy(rows + j * BLOCK, r[j] + x0, len * sizeof *rows);
+		for (size_t x = 0; x < len; x++) {
+			uint64_t rnd = round_fixed(rows + x, BLOCK, v->tr_psi, m);
+			rows[m * BLOCK + x] = rnd & 0xffffffffu;
+			rows[(m + 1) * BLOCK + x] = rnd >> 32;
+		}
+		/* Target i's own row is x_i itself, read before it is
+		 * overwritten (same coefficient). */
+		b->lincomb(q, x0, rows, (const uint64_t *const *)q, &v->str, len);
 	}
 }
 
-/* p = the inverse NTT of src (Q, k limbs). */
+/* p = the inverse NTT of src (Q, k limbs), out of place. */
 static hec_status coeff_copy(hec_poly *p, const hec_ring *r, const hec_poly *src, size_t k)
 {
-	hec_status s = _hec_poly_reserve(p, r, HEC_BASIS_Q, k, true);
+	hec_status s = _hec_poly_reserve(p, r, HEC_BASIS_Q, k, false);
 	if (s != HEC_OK)
 		return s;
-	memcpy(p->c, src->c, k * hec_ring_n(r) * sizeof *p->c);
-	hec_poly_ntt_inv(p);
+	const size_t n = hec_ring_n(r);
+	HEC_BFV_OMP_FOR_IF(k * n >= (1u << 15))
+	for (size_t i = 0; i < k; i++)
+		hec_ntt_inv(hec_ring_q_ntt(r, i), hec_poly_limb(p, i), hec_poly_limb(src, i));
 	return HEC_OK;
 }
 
@@ -182,13 +180,10 @@ hec_status _hec_bfv_tensor(hec_evaluator *ev, hec_poly dq[3], const hec_cipherte
 	const hec_ring *r = c->ring, *aux = bc->aux;
 	/* 1. a over R: exact extension of the centered coefficients. */
 	for (int h = 0; h < 2; h++) {
-		uint64_t *dst[HEC_RING_MAX_PRIMES], *src[HEC_PARAMS_MAX_Q];
 		if ((s = coeff_copy(&w->aq[h], r, &a->c[h], k)) != HEC_OK ||
 		    (s = _hec_poly_reserve(&w->ar[h], aux, HEC_BASIS_Q, m, false)) != HEC_OK)
 			return s;
-		limb_ptrs(dst, &w->ar[h]);
-		limb_ptrs(src, &w->aq[h]);
-		hec_rns_conv_apply_exact(v->q_to_r, dst, (const uint64_t *const *)src, w->scratch);
+		extend_qr(bc, v, &w->ar[h], &w->aq[h]);
 		hec_poly_ntt_fwd(&w->ar[h]);
 	}
 	/* 2. b' = round(R b / Q) over Q and R (a squaring reuses a's
@@ -230,30 +225,64 @@ hec_status _hec_bfv_tensor(hec_evaluator *ev, hec_poly dq[3], const hec_cipherte
 	return HEC_OK;
 }
 
-hec_status hec_bfv_mul(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a, const hec_ciphertext *b)
+static hec_status mul_common(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a, const hec_ciphertext *b,
+                             bool relin, const char *op)
 {
 	hec_status s;
-	if ((s = _hec_bfv_check_ct(ev, a, "bfv mul")) != HEC_OK || (s = _hec_bfv_check_ct(ev, b, "bfv mul")) != HEC_OK)
+	if ((s = _hec_bfv_check_ct(ev, a, op)) != HEC_OK || (s = _hec_bfv_check_ct(ev, b, op)) != HEC_OK)
 		return s;
 	if (dst->ctx != ev->ctx)
-		return hec_error_set(HEC_ERR_MISMATCH, "bfv mul: destination belongs to another context");
+		return hec_error_set(HEC_ERR_MISMATCH, "%s: destination belongs to another context", op);
 	if (a->size != 2 || b->size != 2)
-		return hec_error_set(HEC_ERR_ARG, "bfv mul: operands must have 2 polynomials; relinearize first");
+		return hec_error_set(HEC_ERR_ARG, "%s: operands must have 2 polynomials; relinearize first", op);
+	const struct hec_switch_key *k = relin ? _hec_eval_keys_find(ev->ek, 0) : NULL;
+	if (relin && !k)
+		return hec_error_set(HEC_ERR_KEY, "%s: no relinearisation key; generate evaluation keys with relin = true",
+		                     op);
 	struct hec_bfv_eval *w;
 	if ((s = _hec_bfv_eval_get(ev, &w)) != HEC_OK || (s = _hec_bfv_match_levels(ev, &a, &b)) != HEC_OK)
 		return s;
 	if ((s = _hec_bfv_tensor(ev, w->dq, a, b)) != HEC_OK)
 		return s;
-	size_t level = a->level;
+	size_t level = a->level, size = 3;
+	hec_poly_ntt_fwd(&w->dq[0]);
+	hec_poly_ntt_fwd(&w->dq[1]);
+	if (relin) {
+		/* c2 s^2 ~ o0 + o1 s, raising c2 straight from coefficient form
+		 * (ModUp of a coefficient-form input needs no inverse NTTs, and
+		 * c2 itself is never needed in NTT form). */
+		hec_poly *o0 = &ev->tmp[2], *o1 = &ev->tmp[3];
+		if ((s = _hec_keyswitch_raise(ev, &w->dq[2])) != HEC_OK)
+			return s;
+		for (size_t j = 0; j < ev->ndigits; j++) {
+			hec_poly_ntt_fwd(&ev->up_q[j]);
+			hec_poly_ntt_fwd(&ev->up_p[j]);
+		}
+		if ((s = _hec_keyswitch_apply(ev, o0, o1, level, k, 0)) != HEC_OK)
+			return s;
+		hec_poly_add(&w->dq[0], &w->dq[0], o0);
+		hec_poly_add(&w->dq[1], &w->dq[1], o1);
+		size = 2;
+	} else {
+		hec_poly_ntt_fwd(&w->dq[2]);
+	}
 	/* The results live in the scratch polynomials: exchange them with
 	 * dst's (same ring and basis), which become the next scratch. */
-	for (int i = 0; i < 3; i++) {
-		hec_poly_ntt_fwd(&w->dq[i]);
+	for (size_t i = 0; i < size; i++)
 		swap_poly(&dst->c[i], &w->dq[i]);
-	}
-	dst->size = 3;
+	dst->size = size;
 	dst->level = level;
 	dst->scale = 1;
 	dst->seeded = false;
 	return HEC_OK;
+}
+
+hec_status hec_bfv_mul(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a, const hec_ciphertext *b)
+{
+	return mul_common(ev, dst, a, b, false, "bfv mul");
+}
+
+hec_status hec_bfv_mul_relin(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a, const hec_ciphertext *b)
+{
+	return mul_common(ev, dst, a, b, true, "bfv mul_relin");
 }

@@ -386,6 +386,97 @@ START_TEST(test_tensor_gmp)
 }
 END_TEST
 
+/* ---- the conversion kernel's twins ---------------------------------------- */
+
+/* The active kernel (AVX2 where the CPU and the primes allow) against the
+ * portable twin, bit for bit: on the real plans of a context, on a long
+ * synthetic plan (the reductions every eighth row), and on extreme values;
+ * then a whole product computed with each. */
+START_TEST(test_kernel_twins)
+{
+	test_rng r;
+	test_rng_init(&r, test_seed(0xbf0b));
+	deterministic_randomness(r.seed);
+	struct fix f;
+	setup(&f, small_bfv(7, 4, 50, 1, 50, 4, 65537), NULL, 0, false);
+	struct hec_bfv_ctx *bc = f.c->bfv;
+	const hec_bfv_lincomb_fn active = bc->lincomb;
+	printf("bfv kernel: %s\n", active == _hec_bfv_lincomb_portable ? "portable" : "avx2");
+	enum { B = HEC_BFV_BLOCK, NT = 24, NR = 40 };
+	uint64_t *rows = malloc(NR * B * sizeof *rows), *own = malloc(NT * B * sizeof *own);
+	uint64_t *o1 = malloc(NT * B * sizeof *o1), *o2 = malloc(NT * B * sizeof *o2);
+	uint64_t *po1[NT], *po2[NT], *pown[NT];
+	for (size_t j = 0; j < NT; j++) {
+		po1[j] = o1 + j * B;
+		po2[j] = o2 + j * B;
+		pown[j] = own + j * B;
+	}
+	/* Synthetic plans: 50-bit and 30-bit primes, up to 40 rows. */
+	uint64_t primes[NT];
+	ck_assert_int_eq(hec_ntt_primes_generate(primes, 12, 50, 16), HEC_OK);
+	ck_assert_int_eq(hec_ntt_primes_generate(primes + 12, 12, 30, 16), HEC_OK);
+	for (int pass = 0; pass < 6; pass++) {
+		size_t nr = pass < 3 ? (size_t)(1 + 13 * pass) : NR;
+		struct hec_bfv_plan pl;
+		ck_assert_int_eq(_hec_bfv_plan_alloc(&pl, nr, NT, pass & 1), HEC_OK);
+		for (size_t j = 0; j < NT; j++) {
+			for (size_t i = 0; i < nr; i++) {
+				uint64_t c = test_rng_below(&r, primes[j]);
+				pl.coef[j * nr + i] = pass == 5 ? (i & 1 ? primes[j] - 1 : primes[j] / 2 + 1) : c;
+			}
+			if (pl.own)
+				pl.own[j] = pass == 5 ? primes[j] - 1 : test_rng_below(&r, primes[j]);
+		}
+		_hec_bfv_plan_finish(&pl, primes);
+		for (size_t x = 0; x < nr * B; x++)
+			rows[x] = pass >= 4 ? (UINT64_C(1) << 50) - 1 - (x & 3) : test_rng_below(&r, UINT64_C(1) << 50);
+		for (size_t j = 0; j < NT; j++)
+			for (size_t x = 0; x < B; x++)
+				own[j * B + x] = pass >= 4 ? primes[j] - 1 : test_rng_below(&r, primes[j]);
+		for (size_t x0 = 0; x0 < B; x0 += B / 2) {
+			/* rows are block-local (row i at rows + i B), outputs and own
+			 * rows are whole limbs offset by x0 */
+			_hec_bfv_lincomb_portable(po1, x0, rows + x0, pl.own ? (const uint64_t *const *)pown : NULL, &pl, B / 2);
+			active(po2, x0, rows + x0, pl.own ? (const uint64_t *const *)pown : NULL, &pl, B / 2);
+		}
+		for (size_t j = 0; j < NT; j++)
+			for (size_t x = 0; x < B; x++) {
+				ck_assert_msg(o1[j * B + x] == o2[j * B + x], "pass %d target %zu coeff %zu: %llu != %llu " SEED_FMT,
+				              pass, j, x, (unsigned long long)o1[j * B + x], (unsigned long long)o2[j * B + x],
+				              SEED_ARG(&r));
+				/* And against the definition. */
+				hec_u128 acc = pl.own ? (hec_u128)own[j * B + x] * pl.own[j] : 0;
+				for (size_t i = 0; i < nr; i++)
+					acc += (hec_u128)rows[i * B + x] * pl.coef[j * nr + i] % primes[j];
+				ck_assert_msg(o1[j * B + x] == (uint64_t)(acc % primes[j]), "pass %d target %zu nr %zu own %d", pass, j, nr, pl.own != NULL);
+			}
+		_hec_bfv_plan_free(&pl);
+	}
+	/* Whole products with either kernel agree exactly. */
+	uint64_t *v = malloc(f.n * sizeof *v);
+	random_slots(&r, v, f.n, f.t);
+	hec_ciphertext *a = enc(&f, v), *b = enc(&f, v), *d1, *d2;
+	ck_assert_int_eq(hec_ciphertext_new(&d1, f.c), HEC_OK);
+	ck_assert_int_eq(hec_ciphertext_new(&d2, f.c), HEC_OK);
+	bc->lincomb = _hec_bfv_lincomb_portable;
+	ck_assert_int_eq(hec_bfv_mul(f.ev, d1, a, b), HEC_OK);
+	bc->lincomb = active;
+	ck_assert_int_eq(hec_bfv_mul(f.ev, d2, a, b), HEC_OK);
+	for (int i = 0; i < 3; i++)
+		ck_assert(memcmp(d1->c[i].c, d2->c[i].c, 4 * f.n * sizeof(uint64_t)) == 0);
+	hec_ciphertext_free(a);
+	hec_ciphertext_free(b);
+	hec_ciphertext_free(d1);
+	hec_ciphertext_free(d2);
+	free(v);
+	free(rows);
+	free(own);
+	free(o1);
+	free(o2);
+	teardown(&f);
+}
+END_TEST
+
 /* ---- slot arithmetic and the noise budget's bounds ------------------------ */
 
 /* Invariant-noise bounds: budget b means max |v| = 2^-(b+1). */
@@ -972,6 +1063,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_encode);
 	tcase_add_test(tc, test_encrypt_decrypt);
 	tcase_add_loop_test(tc, test_tensor_gmp, 0, 3);
+	tcase_add_test(tc, test_kernel_twins);
 	tcase_add_test(tc, test_arith_noise);
 	tcase_add_test(tc, test_depth);
 	tcase_add_test(tc, test_depth_preset);
