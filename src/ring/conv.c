@@ -57,7 +57,7 @@ hec_status hec_rns_conv_new(hec_rns_conv **out, size_t n, const uint64_t *from, 
 	cv->nt = nt;
 	cv->fm = malloc((nf + nt) * sizeof *cv->fm);
 	/* One block for the word tables. */
-	size_t words = 3 * nf + nt * nf + nt * (nf + 1) + 3 * nt;
+	size_t words = 3 * nf + nt * nf + 2 * nt * (nf + 1) + 3 * nt;
 	uint64_t *w = malloc(words * sizeof *w);
 	cv->f_inv = malloc(nf * sizeof *cv->f_inv);
 	if (!cv->fm || !w || !cv->f_inv) {
@@ -71,7 +71,8 @@ hec_status hec_rns_conv_new(hec_rns_conv **out, size_t n, const uint64_t *from, 
 	cv->f_half = w + 2 * nf;
 	cv->fhat_mod_t = w + 3 * nf;
 	cv->f_mult_mod_t = cv->fhat_mod_t + nt * nf;
-	cv->r64_mod_t = cv->f_mult_mod_t + nt * (nf + 1);
+	cv->f_negmult_mod_t = cv->f_mult_mod_t + nt * (nf + 1);
+	cv->r64_mod_t = cv->f_negmult_mod_t + nt * (nf + 1);
 	cv->r64_shoup = cv->r64_mod_t + nt;
 	cv->one_shoup = cv->r64_shoup + nt;
 	for (size_t i = 0; i < nf; i++)
@@ -109,6 +110,8 @@ hec_status hec_rns_conv_new(hec_rns_conv **out, size_t n, const uint64_t *from, 
 		mult[0] = 0;
 		for (size_t c = 1; c <= nf; c++)
 			mult[c] = hec_ntt_mod_add(mult[c - 1], fmod, m->q);
+		for (size_t c = 0; c <= nf; c++)
+			cv->f_negmult_mod_t[j * (nf + 1) + c] = hec_ntt_mod_neg(mult[c], m->q);
 		cv->r64_mod_t[j] = hec_ntt_mod_add(hec_ntt_mod_reduce(UINT64_MAX, m), 1 % m->q, m->q);
 		cv->r64_shoup[j] = hec_ntt_shoup(cv->r64_mod_t[j], m->q);
 		cv->one_shoup[j] = hec_ntt_shoup(1 % m->q, m->q);
@@ -127,19 +130,16 @@ void hec_rns_conv_free(hec_rns_conv *cv)
 	free(cv);
 }
 
-/* One block [k0, k0 + len) of coefficients. */
-static void conv_block(const hec_rns_conv *cv, uint64_t *const *dst, const size_t *sel, size_t nsel,
-                       const uint64_t *const *src, uint64_t *scratch, enum hec_conv_mode mode, size_t k0,
-                       size_t len)
+/* A block's y_i = [x_i F_i^-1]_{f_i} (row i at ys + i * len: rows n words
+ * apart would all fall into the same cache sets) and the count corr[k] of
+ * the y_i above f_i / 2 (centered mode) or the rounded sum_i y_i / f_i
+ * (exact mode). */
+static void conv_ys(const hec_rns_conv *cv, const uint64_t *const *src, uint64_t *ys, uint64_t *corr,
+                    enum hec_conv_mode mode, size_t k0, size_t len)
 {
 	const size_t nf = cv->nf;
-	uint64_t corr[BLOCK];
-	memset(corr, 0, sizeof corr);
-	/* The block's y_i are stored contiguously (row i at ys + i * len):
-	 * rows n words apart would all fall into the same cache sets. */
-	uint64_t *ys = scratch + k0 * nf;
-
-	/* y_i = [x_i F_i^-1]_{f_i}; count the ones above f_i / 2. */
+	for (size_t k = 0; k < len; k++)
+		corr[k] = 0;
 	for (size_t i = 0; i < nf; i++) {
 		const uint64_t fi = cv->fm[i].q, w = cv->fhat_inv[i], ws = cv->fhat_inv_shoup[i];
 		const uint64_t half = cv->f_half[i];
@@ -164,39 +164,20 @@ static void conv_block(const hec_rns_conv *cv, uint64_t *const *dst, const size_
 		for (size_t k = 0; k < len; k++)
 			corr[k] = (uint64_t)(est[k] + 0.5);
 	}
+}
 
-	size_t s = 0;
-	/* Four targets at a time share each y load (about 20% faster when
-	 * the sums need no intermediate reduction, nf <= CHUNK). */
-	for (; nf <= CHUNK && s + 4 <= nsel; s += 4) {
-		size_t j[4];
-		const uint64_t *c[4];
-		for (int u = 0; u < 4; u++) {
-			j[u] = sel ? sel[s + (size_t)u] : s + (size_t)u;
-			c[u] = cv->fhat_mod_t + j[u] * nf;
-		}
-		for (size_t k = 0; k < len; k++) {
-			const uint64_t *y = ys + k;
-			hec_u128 a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-			for (size_t i = 0; i < nf; i++) {
-				const uint64_t v = y[i * len];
-				a0 += (hec_u128)v * c[0][i];
-				a1 += (hec_u128)v * c[1][i];
-				a2 += (hec_u128)v * c[2][i];
-				a3 += (hec_u128)v * c[3][i];
-			}
-			const hec_u128 acc[4] = {a0, a1, a2, a3};
-			for (int u = 0; u < 4; u++) {
-				const size_t jj = j[u];
-				const uint64_t t = cv->tm[jj].q;
-				uint64_t r = hec_reduce_u128_any(acc[u], t, cv->r64_mod_t[jj], cv->r64_shoup[jj], cv->one_shoup[jj]);
-				if (mode != HEC_CONV_APPROX)
-					r = hec_ntt_mod_sub(r, cv->f_mult_mod_t[jj * (nf + 1) + corr[k]], t);
-				dst[s + (size_t)u][k0 + k] = r;
-			}
-		}
-	}
-	for (; s < nsel; s++) {
+/* Reference: one target at a time, 128-bit sums reduced every CHUNK terms.
+ * Portable and simple; the optimised paths below are tested against it
+ * bit for bit. */
+static void conv_block_ref(const hec_rns_conv *cv, uint64_t *const *dst, const size_t *sel, size_t nsel,
+                           const uint64_t *const *src, uint64_t *scratch, enum hec_conv_mode mode, size_t k0,
+                           size_t len)
+{
+	const size_t nf = cv->nf;
+	uint64_t corr[BLOCK];
+	uint64_t *ys = scratch + k0 * nf;
+	conv_ys(cv, src, ys, corr, mode, k0, len);
+	for (size_t s = 0; s < nsel; s++) {
 		const size_t j = sel ? sel[s] : s;
 		const uint64_t t = cv->tm[j].q;
 		const uint64_t *c = cv->fhat_mod_t + j * nf;
@@ -222,6 +203,145 @@ static void conv_block(const hec_rns_conv *cv, uint64_t *const *dst, const size_
 	}
 }
 
+/* A target's constants, held in registers by the loops below. */
+struct conv_target {
+	uint64_t t, t2, r64, r64s, ones;
+	const uint64_t *c, *negmult;
+};
+
+static inline struct conv_target conv_target_of(const hec_rns_conv *cv, size_t j)
+{
+	struct conv_target g = {cv->tm[j].q, 2 * cv->tm[j].q, cv->r64_mod_t[j], cv->r64_shoup[j], cv->one_shoup[j],
+	                        cv->fhat_mod_t + j * cv->nf, cv->f_negmult_mod_t + j * (cv->nf + 1)};
+	return g;
+}
+
+static inline uint64_t mulhi64(uint64_t a, uint64_t b)
+{
+	return (uint64_t)(((hec_u128)a * b) >> 64);
+}
+
+/* x mod t for any 128-bit x, as hec_reduce_u128_any with both Shoup
+ * products left lazy ([0, 2t) each) and one final correction chain. */
+static inline uint64_t conv_reduce(hec_u128 x, const struct conv_target *g)
+{
+	const uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
+	uint64_t r = hi * g->r64 - mulhi64(hi, g->r64s) * g->t; /* [0, 2t) */
+	r += lo - mulhi64(lo, g->ones) * g->t;                  /* [0, 4t), t < 2^61 */
+	r -= g->t2 & hec_mask_lt(g->t2 - 1, r);
+	return r - (g->t & hec_mask_lt(g->t - 1, r));
+}
+
+/* Two targets per pass over the block (each y load serves both); nf is a
+ * compile-time constant where the caller specialises it, so the sums stay
+ * in registers and the loops unroll.  nf <= CHUNK: the sums, plus the
+ * correction [-corr F]_t < 2^61, stay below 2^128.  In centered and exact
+ * modes the correction joins the sum before the one reduction. */
+static inline __attribute__((always_inline)) void conv_pair(const struct conv_target *g0, const struct conv_target *g1,
+                                                            uint64_t *o0, uint64_t *o1, const uint64_t *ys,
+                                                            const uint64_t *corr, size_t len, size_t nf, bool sub)
+{
+	for (size_t k = 0; k < len; k++) {
+		hec_u128 a0 = sub ? g0->negmult[corr[k]] : 0, a1 = sub ? g1->negmult[corr[k]] : 0;
+		for (size_t i = 0; i < nf; i++) {
+			const uint64_t v = ys[i * len + k];
+			a0 += (hec_u128)v * g0->c[i];
+			a1 += (hec_u128)v * g1->c[i];
+		}
+		o0[k] = conv_reduce(a0, g0);
+		o1[k] = conv_reduce(a1, g1);
+	}
+}
+
+static inline __attribute__((always_inline)) void conv_one(const struct conv_target *g, uint64_t *o,
+                                                           const uint64_t *ys, const uint64_t *corr, size_t len,
+                                                           size_t nf, bool sub)
+{
+	for (size_t k = 0; k < len; k++) {
+		hec_u128 a = sub ? g->negmult[corr[k]] : 0;
+		for (size_t i = 0; i < nf; i++)
+			a += (hec_u128)ys[i * len + k] * g->c[i];
+		o[k] = conv_reduce(a, g);
+	}
+}
+
+/* The targets of one block for a fixed nf (specialised by the switch in
+ * conv_block). */
+static inline __attribute__((always_inline)) void conv_targets(const hec_rns_conv *cv, uint64_t *const *dst,
+                                                               const size_t *sel, size_t nsel, const uint64_t *ys,
+                                                               const uint64_t *corr, size_t k0, size_t len,
+                                                               size_t nf, bool sub)
+{
+	size_t s = 0;
+	for (; s + 2 <= nsel; s += 2) {
+		const struct conv_target g0 = conv_target_of(cv, sel ? sel[s] : s);
+		const struct conv_target g1 = conv_target_of(cv, sel ? sel[s + 1] : s + 1);
+		if (sub)
+			conv_pair(&g0, &g1, dst[s] + k0, dst[s + 1] + k0, ys, corr, len, nf, true);
+		else
+			conv_pair(&g0, &g1, dst[s] + k0, dst[s + 1] + k0, ys, corr, len, nf, false);
+	}
+	if (s < nsel) {
+		const struct conv_target g = conv_target_of(cv, sel ? sel[s] : s);
+		if (sub)
+			conv_one(&g, dst[s] + k0, ys, corr, len, nf, true);
+		else
+			conv_one(&g, dst[s] + k0, ys, corr, len, nf, false);
+	}
+}
+
+/* One source prime (a ModUp digit of one prime, a ModDown with K = 1):
+ * F_1 = 1, so y = x and the conversion is x mod t, or in centered mode
+ * (x - f) mod t = (x + [-f]_t) mod t where x > f / 2.  No scratch; one
+ * Shoup product (which accepts any 64-bit input) per output.  In: x in
+ * [0, f) (as everywhere). */
+static void conv_block_nf1(const hec_rns_conv *cv, uint64_t *const *dst, const size_t *sel, size_t nsel,
+                           const uint64_t *x, bool centered, size_t k0, size_t len)
+{
+	const uint64_t half = centered ? cv->f_half[0] : UINT64_MAX;
+	x += k0;
+	for (size_t s = 0; s < nsel; s++) {
+		const size_t j = sel ? sel[s] : s;
+		const uint64_t t = cv->tm[j].q, ones = cv->one_shoup[j];
+		const uint64_t negf = hec_ntt_mod_neg(cv->f_mult_mod_t[2 * j + 1], t);
+		uint64_t *out = dst[s] + k0;
+		for (size_t k = 0; k < len; k++) {
+			const uint64_t v = x[k] + (negf & hec_mask_lt(half, x[k])); /* < f + t < 2^62 */
+			uint64_t r = v - mulhi64(v, ones) * t;                        /* [0, 2t) */
+			out[k] = r - (t & hec_mask_lt(t - 1, r));
+		}
+	}
+}
+
+/* One block [k0, k0 + len) of coefficients. */
+static void conv_block(const hec_rns_conv *cv, uint64_t *const *dst, const size_t *sel, size_t nsel,
+                       const uint64_t *const *src, uint64_t *scratch, enum hec_conv_mode mode, size_t k0,
+                       size_t len)
+{
+	const size_t nf = cv->nf;
+	if (nf == 1 && mode != HEC_CONV_EXACT) {
+		conv_block_nf1(cv, dst, sel, nsel, src[0], mode == HEC_CONV_CENTERED, k0, len);
+		return;
+	}
+	if (nf > CHUNK) {
+		conv_block_ref(cv, dst, sel, nsel, src, scratch, mode, k0, len);
+		return;
+	}
+	uint64_t corr[BLOCK];
+	uint64_t *ys = scratch + k0 * nf;
+	conv_ys(cv, src, ys, corr, mode, k0, len);
+	const bool sub = mode != HEC_CONV_APPROX;
+	switch (nf) {
+	case 1: conv_targets(cv, dst, sel, nsel, ys, corr, k0, len, 1, sub); break;
+	case 2: conv_targets(cv, dst, sel, nsel, ys, corr, k0, len, 2, sub); break;
+	case 3: conv_targets(cv, dst, sel, nsel, ys, corr, k0, len, 3, sub); break;
+	case 4: conv_targets(cv, dst, sel, nsel, ys, corr, k0, len, 4, sub); break;
+	case 5: conv_targets(cv, dst, sel, nsel, ys, corr, k0, len, 5, sub); break;
+	case 6: conv_targets(cv, dst, sel, nsel, ys, corr, k0, len, 6, sub); break;
+	default: conv_targets(cv, dst, sel, nsel, ys, corr, k0, len, nf, sub); break;
+	}
+}
+
 void _hec_rns_conv_apply_sel(const hec_rns_conv *cv, uint64_t *const *dst, const size_t *sel, size_t nsel,
                              const uint64_t *const *src, uint64_t *scratch, enum hec_conv_mode mode)
 {
@@ -231,6 +351,14 @@ void _hec_rns_conv_apply_sel(const hec_rns_conv *cv, uint64_t *const *dst, const
 		size_t k0 = b * BLOCK, len = n - k0 < BLOCK ? n - k0 : BLOCK;
 		conv_block(cv, dst, sel, nsel, src, scratch, mode, k0, len);
 	}
+}
+
+void _hec_rns_conv_apply_ref(const hec_rns_conv *cv, uint64_t *const *dst, const size_t *sel, size_t nsel,
+                             const uint64_t *const *src, uint64_t *scratch, enum hec_conv_mode mode)
+{
+	const size_t n = cv->n;
+	for (size_t k0 = 0; k0 < n; k0 += BLOCK)
+		conv_block_ref(cv, dst, sel, nsel, src, scratch, mode, k0, n - k0 < BLOCK ? n - k0 : BLOCK);
 }
 
 void hec_rns_conv_apply(const hec_rns_conv *cv, uint64_t *const *dst, const uint64_t *const *src, uint64_t *scratch)

@@ -41,6 +41,7 @@ struct hec_rns_conv {
 	uint64_t *fhat_inv_shoup;   /* their Shoup quotients */
 	uint64_t *fhat_mod_t;       /* [F_i]_{t_j} at j * nf + i */
 	uint64_t *f_mult_mod_t;     /* [c F]_{t_j} at j * (nf + 1) + c, c = 0..nf */
+	uint64_t *f_negmult_mod_t;  /* [-c F]_{t_j}, same layout */
 	uint64_t *r64_mod_t;        /* 2^64 mod t_j, for reducing 128-bit sums, */
 	uint64_t *r64_shoup;        /* its Shoup quotient, */
 	uint64_t *one_shoup;        /* and floor(2^64 / t_j) */
@@ -53,6 +54,10 @@ struct hec_rns_conv {
  * outputs in [0, t_j), coefficient form.  scratch: nf * n words.  OpenMP
  * over blocks of coefficients. */
 void _hec_rns_conv_apply_sel(const hec_rns_conv *cv, uint64_t *const *dst, const size_t *sel, size_t nsel,
+                             const uint64_t *const *src, uint64_t *scratch, enum hec_conv_mode mode);
+/* The portable reference of the same (one target at a time, no
+ * specialisation, single-threaded), for tests: results are identical. */
+void _hec_rns_conv_apply_ref(const hec_rns_conv *cv, uint64_t *const *dst, const size_t *sel, size_t nsel,
                              const uint64_t *const *src, uint64_t *scratch, enum hec_conv_mode mode);
 
 struct hec_ring {

@@ -1,5 +1,6 @@
 /* Rescaling, fast basis conversion, ModUp and ModDown against GMP, each
  * within its documented bound, in both forms and with aliasing. */
+#include "ring_internal.h"
 #include "ringtest.h"
 
 /* A ring whose primes differ in size, so q_l is sometimes more than twice
@@ -202,6 +203,95 @@ START_TEST(test_conv)
 	ck_assert_int_eq(hec_rns_conv_new(&cv, 16, twice, 2, b, 1), HEC_ERR_ARG);
 	ck_assert_ptr_null(cv);
 	hec_rns_conv_free(NULL);
+}
+END_TEST
+
+/* The optimised conversion (specialised per source count, one-prime
+ * shortcut, SIMD where the kernel allows) against the portable reference,
+ * bit for bit: every mode, source counts 1..9 and 70, target subsets in
+ * any order, prime sizes from 30 to 61 bits mixed, edge inputs (0, 1,
+ * f/2, f/2 + 1, f - 1) and a length that is not a multiple of the block. */
+static void check_conv_vs_ref(test_rng *g, size_t n, const uint64_t *from, size_t nf, const uint64_t *to, size_t nt)
+{
+	hec_rns_conv *cv;
+	CK_OK(hec_rns_conv_new(&cv, n, from, nf, to, nt));
+	uint64_t **src = malloc(nf * sizeof *src), **dst = malloc(nt * sizeof *dst), **ref = malloc(nt * sizeof *ref);
+	uint64_t *scratch = malloc(nf * n * sizeof *scratch);
+	size_t *sel = malloc(nt * sizeof *sel);
+	for (size_t i = 0; i < nf; i++) {
+		src[i] = malloc(n * sizeof(uint64_t));
+		for (size_t k = 0; k < n; k++) {
+			uint64_t f = from[i], edge[5] = {0, 1, f / 2, f / 2 + 1, f - 1};
+			src[i][k] = k % 7 < 5 && test_rng_below(g, 4) == 0 ? edge[k % 7] : test_rng_below(g, f);
+		}
+	}
+	for (size_t j = 0; j < nt; j++) {
+		dst[j] = malloc(n * sizeof(uint64_t));
+		ref[j] = malloc(n * sizeof(uint64_t));
+	}
+	for (int mode = 0; mode < 3; mode++) {
+		for (int subset = 0; subset < 2; subset++) {
+			/* subset: targets in reverse order, every other one dropped. */
+			size_t nsel = 0;
+			for (size_t j = 0; j < nt; j++)
+				if (!subset || j % 2 == 0)
+					sel[nsel++] = subset ? nt - 1 - j : j;
+			for (size_t j = 0; j < nt; j++) {
+				memset(dst[j], 0xa5, n * sizeof(uint64_t));
+				memset(ref[j], 0x5a, n * sizeof(uint64_t));
+			}
+			_hec_rns_conv_apply_ref(cv, ref, subset ? sel : NULL, nsel, (const uint64_t *const *)src, scratch,
+			                        (enum hec_conv_mode)mode);
+			_hec_rns_conv_apply_sel(cv, dst, subset ? sel : NULL, nsel, (const uint64_t *const *)src, scratch,
+			                        (enum hec_conv_mode)mode);
+			for (size_t s = 0; s < nsel; s++)
+				for (size_t k = 0; k < n; k++)
+					ck_assert_msg(dst[s][k] == ref[s][k], "conv vs ref: mode %d nf=%zu target %zu k=%zu: %llu != %llu " SEED_FMT,
+					              mode, nf, s, k, (unsigned long long)dst[s][k], (unsigned long long)ref[s][k],
+					              SEED_ARG(g));
+		}
+	}
+	for (size_t i = 0; i < nf; i++)
+		free(src[i]);
+	for (size_t j = 0; j < nt; j++) {
+		free(dst[j]);
+		free(ref[j]);
+	}
+	free(src);
+	free(dst);
+	free(ref);
+	free(sel);
+	free(scratch);
+	hec_rns_conv_free(cv);
+}
+
+START_TEST(test_conv_vs_ref)
+{
+	test_rng g;
+	test_rng_init(&g, test_seed(0xfa57));
+	static const unsigned bits[] = {30, 36, 39, 46, 49, 50, 55, 61};
+	uint64_t pr[8][24];
+	for (size_t b = 0; b < 8; b++)
+		CK_OK(hec_ntt_primes_generate(pr[b], 24, bits[b], 256));
+	for (size_t b = 0; b < 8; b++) {
+		for (size_t nf = 1; nf <= 9; nf++) {
+			/* Sources of `bits[b]` bits, mixed with a larger prime for
+			 * odd nf; targets from every size. */
+			uint64_t from[12], to[12];
+			for (size_t i = 0; i < nf; i++)
+				from[i] = i == 1 && nf % 2 ? pr[(b + 3) % 8][12 + i] : pr[b][i];
+			size_t nt = 1 + (nf + b) % 9;
+			for (size_t j = 0; j < nt; j++)
+				to[j] = pr[(b + j) % 8][nf + 12 - (j % 3)];
+			check_conv_vs_ref(&g, b % 2 ? 256 : 200, from, nf, to, nt);
+		}
+	}
+	/* Same sizes (the usual ModUp/ModDown case), and 70 sources. */
+	check_conv_vs_ref(&g, 256, pr[5], 4, pr[5] + 4, 7);
+	check_conv_vs_ref(&g, 256, pr[1], 1, pr[1] + 1, 9);
+	uint64_t many[74];
+	CK_OK(hec_ntt_primes_generate(many, 74, 61, 16));
+	check_conv_vs_ref(&g, 16, many, 70, many + 70, 4);
 }
 END_TEST
 
@@ -423,6 +513,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_rescale);
 	tcase_add_test(tc, test_conv);
+	tcase_add_test(tc, test_conv_vs_ref);
 	tcase_add_test(tc, test_mod_up);
 	tcase_add_test(tc, test_mod_down);
 	tcase_add_test(tc, test_up_then_down);
