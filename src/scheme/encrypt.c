@@ -28,6 +28,32 @@ static hec_status small_poly(hec_poly *p, const hec_context *c, size_t limbs, he
 	return HEC_OK;
 }
 
+/* A small polynomial over Q_l (limbs) and the same integers over P, both
+ * NTT form: ternary, or from the error distribution. */
+static hec_status small_poly_qp(hec_poly *q, hec_poly *p, const hec_context *c, size_t limbs, hec_prng *g,
+                                bool ternary, int64_t *v)
+{
+	size_t n = hec_context_n(c);
+	hec_status s = _hec_poly_reserve(q, c->ring, HEC_BASIS_Q, limbs, false);
+	if (s == HEC_OK)
+		s = _hec_poly_reserve(p, c->ring, HEC_BASIS_P, c->params.np, false);
+	if (s != HEC_OK)
+		return s;
+	if (ternary) {
+		hec_sample_ternary(q, g);
+		const uint64_t *l0 = hec_poly_limb(q, 0);
+		uint64_t q0 = hec_ring_q(c->ring, 0);
+		for (size_t i = 0; i < n; i++)
+			v[i] = l0[i] == 0 ? 0 : l0[i] == 1 ? 1 : (l0[i] == q0 - 1 ? -1 : 0);
+	} else {
+		hec_sample_error(q, g, v);
+	}
+	hec_poly_set_i64(p, v);
+	hec_poly_ntt_fwd(q);
+	hec_poly_ntt_fwd(p);
+	return HEC_OK;
+}
+
 hec_status hec_encrypt(hec_ciphertext *ct, const hec_public_key *pk, const hec_plaintext *pt)
 {
 	const hec_context *c = pk->ctx;
@@ -36,14 +62,23 @@ hec_status hec_encrypt(hec_ciphertext *ct, const hec_public_key *pk, const hec_p
 		return s;
 	if (ct->ctx != c)
 		return hec_error_set(HEC_ERR_MISMATCH, "encrypt: ciphertext and key belong to different contexts");
-	size_t limbs = pt->level + 1;
+	size_t limbs = pt->level + 1, n = hec_context_n(c);
 	hec_prng g;
 	if ((s = hec_prng_init_os(&g, HEC_STREAM_SECRET)) != HEC_OK)
 		return s;
-	hec_poly u = {0}, e = {0}, dm = {0};
+	hec_poly u = {0}, up = {0}, e = {0}, ep = {0}, tq = {0}, tp = {0}, dm = {0};
+	hec_ring_workspace *ws = NULL;
+	int64_t *v = malloc(n * sizeof *v);
 	const hec_poly *msg = &pt->m;
-	if ((s = _hec_ciphertext_shape(ct, 2, pt->level)) != HEC_OK || (s = small_poly(&u, c, limbs, &g, true)) != HEC_OK ||
-	    (s = small_poly(&e, c, limbs, &g, false)) != HEC_OK)
+	if (!v) {
+		s = hec_error_set(HEC_ERR_NOMEM, "encrypt: out of memory");
+		goto out;
+	}
+	if ((s = _hec_ciphertext_shape(ct, 2, pt->level)) != HEC_OK ||
+	    (s = small_poly_qp(&u, &up, c, limbs, &g, true, v)) != HEC_OK ||
+	    (s = hec_poly_init(&tq, c->ring, HEC_BASIS_Q, limbs, true)) != HEC_OK ||
+	    (s = hec_poly_init(&tp, c->ring, HEC_BASIS_P, c->params.np, true)) != HEC_OK ||
+	    (s = hec_ring_workspace_new(&ws, c->ring)) != HEC_OK)
 		goto out;
 	/* BFV: the message enters as round(Q m / t). */
 	if (c->params.scheme == HEC_SCHEME_BFV) {
@@ -51,22 +86,35 @@ hec_status hec_encrypt(hec_ciphertext *ct, const hec_public_key *pk, const hec_p
 			goto out;
 		msg = &dm;
 	}
-	/* c0 = b u + e0 + m */
-	hec_poly_mul(&ct->c[0], &pk->b, &u);
-	hec_poly_add(&ct->c[0], &ct->c[0], &e);
-	hec_poly_add(&ct->c[0], &ct->c[0], msg);
-	/* c1 = a u + e1 */
-	if ((s = small_poly(&e, c, limbs, &g, false)) != HEC_OK)
-		goto out;
-	hec_poly_mul(&ct->c[1], &pk->a, &u);
-	hec_poly_add(&ct->c[1], &ct->c[1], &e);
+	/* c_i = ModDown((pk_i u + e_i) over Q_l P): the noise shrinks by P. */
+	for (int h = 0; h < 2 && s == HEC_OK; h++) {
+		const hec_poly *kq = h ? &pk->a : &pk->b, *kp = h ? &pk->a_p : &pk->b_p;
+		if ((s = small_poly_qp(&e, &ep, c, limbs, &g, false, v)) != HEC_OK)
+			break;
+		hec_poly_mul(&tq, kq, &u);
+		hec_poly_add(&tq, &tq, &e);
+		hec_poly_mul(&tp, kp, &up);
+		hec_poly_add(&tp, &tp, &ep);
+		s = hec_poly_mod_down(&ct->c[h], &tq, &tp, ws);
+	}
+	if (s == HEC_OK)
+		hec_poly_add(&ct->c[0], &ct->c[0], msg);
 	ct->scale = pt->scale;
 	ct->seeded = false;
 out:
 	hec_prng_clear(&g);
+	if (v) {
+		explicit_bzero(v, n * sizeof *v);
+		free(v);
+	}
 	hec_poly_clear(&u);
+	hec_poly_clear(&up);
 	hec_poly_clear(&e);
+	hec_poly_clear(&ep);
+	hec_poly_clear(&tq);
+	hec_poly_clear(&tp);
 	hec_poly_clear(&dm);
+	hec_ring_workspace_free(ws);
 	return s;
 }
 

@@ -28,9 +28,13 @@ struct hec_secret_key {
 	hec_poly s_p; /* all of P, NTT form (empty if no special primes) */
 };
 
+/* A public key over Q P: (b, a) with b = -a s + e.  Encryption computes
+ * (b u + e0, a u + e1) over Q_l P and divides by P, so the fresh noise is
+ * that of the rounding alone (Lattigo's "encryption in Q P"). */
 struct hec_public_key {
 	const hec_context *ctx;
-	hec_poly b, a; /* all of Q, NTT form */
+	hec_poly b, a;     /* all of Q, NTT form */
+	hec_poly b_p, a_p; /* all of P, NTT form */
 	uint8_t seed[HEC_SEED_BYTES];
 };
 

@@ -107,24 +107,31 @@ hec_status hec_public_key_new(hec_public_key **out, const hec_secret_key *sk)
 		return hec_error_set(HEC_ERR_NOMEM, "keygen: out of memory");
 	pk->ctx = c;
 	hec_prng g;
-	hec_poly e = {0};
+	hec_poly e = {0}, ep = {0};
 	hec_status s = hec_random_os(pk->seed, sizeof pk->seed);
 	if (s == HEC_OK)
 		s = hec_prng_init_os(&g, HEC_STREAM_SECRET);
 	if (s == HEC_OK) {
 		s = _hec_expand_uniform(&pk->a, c, HEC_BASIS_Q, c->params.nq, pk->seed, 0);
 		if (s == HEC_OK)
-			s = sample_error_qp(c, &g, &e, NULL);
+			s = _hec_expand_uniform(&pk->a_p, c, HEC_BASIS_P, c->params.np, pk->seed, 1);
+		if (s == HEC_OK)
+			s = sample_error_qp(c, &g, &e, &ep);
 		if (s == HEC_OK)
 			s = hec_poly_init(&pk->b, c->ring, HEC_BASIS_Q, c->params.nq, true);
+		if (s == HEC_OK)
+			s = hec_poly_init(&pk->b_p, c->ring, HEC_BASIS_P, c->params.np, true);
 		if (s == HEC_OK) {
-			/* b = -(a s) + e */
+			/* b = -(a s) + e over Q and over P */
 			hec_poly_mul(&pk->b, &pk->a, &sk->s_q);
 			hec_poly_sub(&pk->b, &e, &pk->b);
+			hec_poly_mul(&pk->b_p, &pk->a_p, &sk->s_p);
+			hec_poly_sub(&pk->b_p, &ep, &pk->b_p);
 		}
 		hec_prng_clear(&g);
 	}
 	hec_poly_clear(&e);
+	hec_poly_clear(&ep);
 	if (s != HEC_OK) {
 		hec_public_key_free(pk);
 		return s;
@@ -139,6 +146,8 @@ void hec_public_key_free(hec_public_key *pk)
 		return;
 	hec_poly_clear(&pk->b);
 	hec_poly_clear(&pk->a);
+	hec_poly_clear(&pk->b_p);
+	hec_poly_clear(&pk->a_p);
 	free(pk);
 }
 

@@ -478,6 +478,7 @@ hec_status hec_public_key_serialize(const hec_public_key *pk, uint8_t **buf, siz
 	w_header(&w, HEC_OBJ_PUBLIC_KEY, c->fingerprint);
 	w_bytes(&w, pk->seed, HEC_SEED_BYTES);
 	w_poly(&w, &pk->b, c->params.nq);
+	w_poly(&w, &pk->b_p, c->params.np);
 	return w_finish(&w, buf, len);
 }
 
@@ -502,9 +503,15 @@ hec_status hec_public_key_deserialize(hec_public_key **out, const hec_context *c
 	if (s == HEC_OK)
 		s = r_poly(&r, &pk->b, c->params.nq, "public key");
 	if (s == HEC_OK)
+		s = hec_poly_init(&pk->b_p, c->ring, HEC_BASIS_P, c->params.np, true);
+	if (s == HEC_OK)
+		s = r_poly(&r, &pk->b_p, c->params.np, "public key");
+	if (s == HEC_OK)
 		s = close_object(&r, "public key");
 	if (s == HEC_OK)
 		s = _hec_expand_uniform(&pk->a, c, HEC_BASIS_Q, c->params.nq, pk->seed, 0);
+	if (s == HEC_OK)
+		s = _hec_expand_uniform(&pk->a_p, c, HEC_BASIS_P, c->params.np, pk->seed, 1);
 	if (s != HEC_OK) {
 		hec_public_key_free(pk);
 		return s;
