@@ -617,6 +617,196 @@ hec_status hec_ml_enc_batch_classify(const hec_ml_enc_plan *p, hec_evaluator *ev
 hec_status hec_ml_enc_batch_decrypt(const hec_ml_enc_plan *p, const hec_secret_key *sk, double *scores, size_t count,
                                     hec_ciphertext *const *out);
 
+/* ------------------------------------------------------------------ */
+/* Encrypted logistic regression (CKKS)                                */
+/* ------------------------------------------------------------------ */
+
+/* Training the binary logistic regression of hec_ml_train_lr on encrypted
+ * samples, after Kim, Song, Kim, Lee, Cheon, "Logistic regression model
+ * training based on the approximate homomorphic encryption" (BMC Medical
+ * Genomics 11, 2018) and Han, Hong, Kim, Lee, Yoo, "Logistic regression on
+ * homomorphic encrypted data at scale" (AAAI 2019): the data owner encrypts
+ * z = y' x (label folded in, y' = 2y - 1, as Kim et al. do), a server holding
+ * only evaluation keys runs Nesterov's accelerated gradient with the
+ * plaintext trainer's polynomial sigmoid, step sizes, momentum and
+ * mini-batch order, and only the key owner can decrypt the weights.
+ *
+ * Packing (the layout): features are cut into `chunks` chunks of `chunk`
+ * features (a power of two); a ciphertext holds one chunk of 2 `blocks`
+ * samples, sample s in block s mod blocks of 2 `chunk` slots, in the real
+ * part of the slots for the first `blocks` samples and in the imaginary part
+ * for the next ones; the second half of every block is zero.  That empty
+ * half makes the per-sample inner product a cyclic sum (one rotation
+ * copies the products into it, then log2(chunk) rotations sum a window), so
+ * no masking level is spent; the complex slots carry two samples, whose
+ * parts the trainer separates with one conjugation (a^3 - i b^3 =
+ * T (T^2 + 3 conj(T)^2) / 4 for T = a + i b).  The gradient sums over
+ * samples are cyclic sums over the blocks, which leave every block holding
+ * the sums, i.e. the weights already replicated for the next iteration.
+ * Weights travel as `pairs` = ceil(chunks / 2) ciphertexts, two chunks per
+ * block.  Depth: 3 levels per iteration for the degree-3 sigmoid (the
+ * minimum for the degree-7 polynomial T^3 z of the gradient), 1 for the
+ * first iteration (w = 0: the gradient is a sum of the data), and 1 left
+ * for encrypted inference with the trained model. */
+
+/* The layout: a function of (slots, samples, features, batch) only, so the
+ * client and the server derive the same one (a plain value). */
+typedef struct hec_ml_enc_lr_layout_t {
+	size_t samples;  /* n */
+	size_t features; /* F, the last one the constant 1 (bias) */
+	size_t batch;    /* B: samples per mini-batch (n for full batch) */
+	size_t batches;  /* floor(n / B); iteration t uses batch t mod batches */
+	size_t slots;    /* N / 2 */
+	size_t chunk;    /* features per chunk, a power of two */
+	size_t chunks;   /* ceil(F / chunk) */
+	size_t pairs;    /* ceil(chunks / 2): weight ciphertexts */
+	size_t blocks;   /* sample blocks per ciphertext (power of two) */
+	size_t groups;   /* ciphertext groups per batch: ceil(B / (2 blocks)) */
+} hec_ml_enc_lr_layout_t;
+
+/* Choose the layout with the fewest estimated key switches per
+ * iteration.  batch 0 or >= n means full batch.  Errors: HEC_ERR_ARG. */
+hec_status hec_ml_enc_lr_layout(hec_ml_enc_lr_layout_t *l, size_t slots, size_t samples, size_t features,
+                                size_t batch);
+/* Ciphertexts of an encrypted data set: batches * groups * chunks. */
+size_t hec_ml_enc_lr_data_cts(const hec_ml_enc_lr_layout_t *l);
+/* Rotation steps the trainer and encrypted inference need (writes up to
+ * `max`, returns the count); they also need relinearisation and the
+ * conjugation key. */
+size_t hec_ml_enc_lr_steps(const hec_ml_enc_lr_layout_t *l, int64_t *steps, size_t max);
+
+/* Levels `iterations` NAG steps with the degree-`degree` sigmoid consume
+ * (only degree 3 is implemented: 1 + 3 (iterations - 1)), plus one for
+ * encrypted inference if `inference`. */
+size_t hec_ml_enc_lr_depth(unsigned degree, unsigned iterations, int inference);
+/* The most iterations a context allows (its levels, no bootstrapping). */
+unsigned hec_ml_enc_lr_max_iterations(const hec_context *c, unsigned degree);
+/* 128-bit-secure (or `sec`) CKKS parameters for `iterations` iterations
+ * plus encrypted inference: the smallest N whose security bound holds the
+ * chain of 45-bit primes (a 58-bit base prime; data encoded at 2^39), with
+ * the fewest key-switching digits that fit.  The reasoning goes to `why`.
+ * HEC_ERR_UNSUPPORTED (naming the largest possible iteration count) when
+ * even N = 2^17 cannot hold the depth. */
+hec_status hec_ml_enc_lr_params(hec_params_t *p, unsigned degree, unsigned iterations, hec_security sec,
+                                char *why, size_t why_len);
+
+/* What an encrypted data set is about (public: the server sees it). */
+typedef struct hec_ml_enc_lr_info_t {
+	uint32_t task;      /* hec_ml_lr_task, or 0 for a feature matrix */
+	uint32_t labels[2]; /* the data-set labels of y = 0 and y = 1 */
+	uint64_t seed;      /* the mini-batch order's seed (hec_ml_lr_order) */
+	uint64_t key_id;    /* hec_ml_enc_lr_key_id of the client's public key (0: none) */
+} hec_ml_enc_lr_info_t;
+
+/* An identifier of a key set: FNV-1a 64 of the public key's serialization
+ * (which names its seed).  Parameters alone do not tell two keygen runs
+ * apart; this does, so a data set, its evaluation keys and the secret key
+ * can be matched before hours of computation give garbage. */
+hec_status hec_ml_enc_lr_key_id(uint64_t *id, const hec_public_key *pk);
+
+/* An encrypted data set: the layout, the info and the ciphertexts. */
+typedef struct hec_ml_enc_lr_data hec_ml_enc_lr_data;
+
+/* Client: the samples in the order the trainer uses them: order[i] is the
+ * sample at position i (NULL: 0, 1, ...), e.g. from hec_ml_lr_order().
+ * x is n x F row-major with |x| <= 1 and x[., F - 1] = 1 (the bias); y in
+ * {0, 1}.  Encrypt ciphertext `index` (< hec_ml_enc_lr_data_cts) of the
+ * layout at the context's top level (symmetric, seeded).  Thread-safe.
+ * Errors: HEC_ERR_ARG, HEC_ERR_RANGE (a feature outside [-1, 1]). */
+hec_status hec_ml_enc_lr_encrypt_ct(hec_ciphertext *ct, const hec_secret_key *sk, const hec_ml_enc_lr_layout_t *l,
+                                    const double *x, const uint8_t *y, const size_t *order, size_t index);
+/* Client: encrypt a whole data set in memory (OpenMP over ciphertexts). */
+hec_status hec_ml_enc_lr_encrypt(hec_ml_enc_lr_data **dst, const hec_secret_key *sk, const hec_ml_enc_lr_layout_t *l,
+                                 const hec_ml_enc_lr_info_t *info, const double *x, const uint8_t *y,
+                                 const size_t *order);
+void hec_ml_enc_lr_data_free(hec_ml_enc_lr_data *d);
+const hec_ml_enc_lr_layout_t *hec_ml_enc_lr_data_layout(const hec_ml_enc_lr_data *d);
+const hec_ml_enc_lr_info_t *hec_ml_enc_lr_data_info(const hec_ml_enc_lr_data *d);
+
+/* Files.  A data set file is a header object in the model file framing
+ * (type "ELRD", the parameters' fingerprint, CRC-32 of header and payload:
+ * info and layout) followed by the ciphertext objects in layout order; a
+ * model file ("ELRM") holds the layout, info, schedule and the `pairs`
+ * weight ciphertexts.  Readers check the framing, the fingerprint against
+ * `c`, that the layout is the one hec_ml_enc_lr_layout derives, and every
+ * ciphertext (HEC_ERR_FORMAT names a truncated file and how many
+ * ciphertexts were found; HEC_ERR_MISMATCH: another key's parameters). */
+hec_status hec_ml_enc_lr_data_write_header(FILE *f, const hec_context *c, const hec_ml_enc_lr_layout_t *l,
+                                           const hec_ml_enc_lr_info_t *info);
+hec_status hec_ml_enc_lr_data_write(FILE *f, const hec_ml_enc_lr_data *d);
+/* Read a whole data set (the header, then the ciphertexts). */
+hec_status hec_ml_enc_lr_data_read(hec_ml_enc_lr_data **dst, const hec_context *c, FILE *f);
+/* Read only the header (info and layout, checked). */
+hec_status hec_ml_enc_lr_data_read_header(hec_ml_enc_lr_layout_t *l, hec_ml_enc_lr_info_t *info,
+                                          const hec_context *c, FILE *f);
+
+/* The encrypted model: weights replicated in every block, two chunks per
+ * ciphertext. */
+typedef struct hec_ml_enc_lr_model hec_ml_enc_lr_model;
+
+/* Per-iteration report: iterations done (1-based), total, the seconds the
+ * iteration took. */
+typedef void (*hec_ml_enc_lr_progress_fn)(unsigned done, unsigned total, double seconds, void *user);
+
+/* Server: train with the schedule of `o` (iterations, lr0, lr_decay, l2,
+ * degree; o->batch must be the batch the data set was packed for, 0 =
+ * full batch) using only the evaluation keys (relinearisation, the
+ * conjugation key and hec_ml_enc_lr_steps' rotations).  Before any work,
+ * HEC_ERR_LEVEL says how many iterations the parameters allow when they are
+ * too few.  OpenMP over ciphertexts, one evaluator per thread; every
+ * ciphertext result is the same for any thread count.  Allocates.
+ * Errors: HEC_ERR_ARG, HEC_ERR_UNSUPPORTED (degree 5 and 7 are not
+ * implemented encrypted), HEC_ERR_KEY, HEC_ERR_LEVEL, HEC_ERR_MISMATCH,
+ * HEC_ERR_NOMEM. */
+hec_status hec_ml_enc_lr_train(hec_ml_enc_lr_model **dst, const hec_ml_enc_lr_data *d, const hec_eval_keys *ek,
+                               const hec_ml_lr_opts_t *o, hec_ml_enc_lr_progress_fn progress, void *user);
+void hec_ml_enc_lr_model_free(hec_ml_enc_lr_model *m);
+const hec_ml_enc_lr_layout_t *hec_ml_enc_lr_model_layout(const hec_ml_enc_lr_model *m);
+const hec_ml_enc_lr_info_t *hec_ml_enc_lr_model_info(const hec_ml_enc_lr_model *m);
+/* The schedule the model was trained with (on_iter and user are NULL). */
+const hec_ml_lr_opts_t *hec_ml_enc_lr_model_opts(const hec_ml_enc_lr_model *m);
+/* Level of the weight ciphertexts (>= 1 allows encrypted inference). */
+size_t hec_ml_enc_lr_model_level(const hec_ml_enc_lr_model *m);
+/* Bound on |w_encrypted - w_plain| per weight for one iteration from the
+ * same starting point, derived from N, the scales the trainer used and
+ * the schedule (see enc_logreg.c). */
+double hec_ml_enc_lr_model_step_bound(const hec_ml_enc_lr_model *m);
+
+hec_status hec_ml_enc_lr_model_write(FILE *f, const hec_ml_enc_lr_model *m);
+hec_status hec_ml_enc_lr_model_read(hec_ml_enc_lr_model **dst, const hec_context *c, FILE *f);
+
+/* Client: decrypt the F weights (averaged over the blocks that all hold
+ * them).  HEC_ERR_MISMATCH for another key's model. */
+hec_status hec_ml_enc_lr_decrypt(double *w, const hec_ml_enc_lr_model *m, const hec_secret_key *sk);
+/* The plaintext model of an image task from decrypted weights (196 + bias),
+ * as hec_ml_train_lr builds it (dense 196 -> 1, then the sigmoid POLY). */
+hec_status hec_ml_enc_lr_to_model(hec_ml_model **dst, const double *w, hec_ml_lr_task task, unsigned degree);
+
+/* Encrypted inference with the encrypted model: the client encrypts one
+ * sample's F features as `pairs` ciphertexts at `level` (>= 1); the server
+ * multiplies them by the encrypted weights (ciphertext x ciphertext, one
+ * level) and sums with log2(2 chunk) rotations; the client decrypts the
+ * logit.  No party but the key owner sees the model or the sample. */
+hec_status hec_ml_enc_lr_encrypt_input(hec_ciphertext *const *cts, const hec_secret_key *sk,
+                                       const hec_ml_enc_lr_layout_t *l, const double *x, size_t level);
+hec_status hec_ml_enc_lr_infer(hec_evaluator *ev, hec_ciphertext *out, const hec_ml_enc_lr_model *m,
+                               hec_ciphertext *const *in);
+hec_status hec_ml_enc_lr_decrypt_logit(double *z, const hec_secret_key *sk, const hec_ml_enc_lr_layout_t *l,
+                                       const hec_ciphertext *out);
+
+/* The plaintext trainer on a feature matrix (n x F, last column 1),
+ * following hec_ml_train_lr's arithmetic step by step: the reference of
+ * the encrypted trainer for data that are not images.  w gets F values.
+ * Errors: HEC_ERR_ARG, HEC_ERR_NOMEM. */
+hec_status hec_ml_lr_train_matrix(double *w, const double *x, const uint8_t *y, size_t n, size_t features,
+                                  const hec_ml_lr_opts_t *o);
+/* The features of the images of `train` carrying the task's labels, as
+ * hec_ml_train_lr computes them (196 pooled pixels, then 1): *x is n x 197,
+ * *y in {0, 1}; both malloc'd.  limit > 0 keeps the first `limit` such
+ * images.  Errors: HEC_ERR_ARG (no such images), HEC_ERR_NOMEM. */
+hec_status hec_ml_lr_task_matrix(double **x, uint8_t **y, size_t *n, const hec_ml_dataset *train,
+                                 hec_ml_lr_task task, size_t limit);
+
 #ifdef __cplusplus
 }
 #endif
