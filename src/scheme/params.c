@@ -85,9 +85,9 @@ hec_status hec_params_preset(hec_params_t *p, const char *name)
 		 * split for BFV: four 47-bit ciphertext primes and a 30-bit
 		 * special prime.  Every bit moved from P to Q adds a bit of noise
 		 * budget, while key switching (digits of one prime, noise ~
-		 * digit / P) stays far below a product's noise: 157 bits fresh,
-		 * 125 after one product, 141 after a rotation of a fresh
-		 * ciphertext (44 + 42 bits: 145 / 113 / 143). */
+		 * digit / P) stays far below a product's noise: 160 bits fresh,
+		 * 128 after one product, 141 after a rotation of a fresh
+		 * ciphertext (SEAL, 43 + 43 + 44 + 44 and 44 bits: 146 / 114). */
 		fill(p, HEC_SCHEME_BFV, 13, 47, 47, 3, 30, 1, 4);
 		p->log_scale = 0;
 		hec_ntt_prime_prev(&p->t, UINT64_C(1) << 20, UINT64_C(1) << 14);

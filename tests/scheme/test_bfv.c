@@ -477,6 +477,41 @@ START_TEST(test_kernel_twins)
 }
 END_TEST
 
+#ifdef _OPENMP
+#include <omp.h>
+/* Results do not depend on the thread count (DESIGN.md): a product with
+ * relinearisation, a rotation and a modulus switch with 1 and 2 threads. */
+START_TEST(test_threads)
+{
+	test_rng r;
+	test_rng_init(&r, test_seed(0xbf0c));
+	deterministic_randomness(r.seed);
+	int64_t one = 1;
+	struct fix f;
+	setup(&f, small_bfv(12, 4, 50, 1, 50, 4, 65537), &one, 1, false);
+	uint64_t *v = malloc(f.n * sizeof *v);
+	random_slots(&r, v, f.n, f.t);
+	hec_ciphertext *a = enc(&f, v), *b = enc(&f, v), *d[2];
+	for (int th = 0; th < 2; th++) {
+		omp_set_num_threads(th + 1);
+		ck_assert_int_eq(hec_ciphertext_new(&d[th], f.c), HEC_OK);
+		ck_assert_int_eq(hec_bfv_mul_relin(f.ev, d[th], a, b), HEC_OK);
+		ck_assert_int_eq(hec_bfv_rotate_rows(f.ev, d[th], d[th], 1), HEC_OK);
+		ck_assert_int_eq(hec_bfv_mod_switch_to_level(f.ev, d[th], d[th], 2), HEC_OK);
+	}
+	omp_set_num_threads(1);
+	for (int i = 0; i < 2; i++)
+		ck_assert(memcmp(d[0]->c[i].c, d[1]->c[i].c, 3 * f.n * sizeof(uint64_t)) == 0);
+	hec_ciphertext_free(a);
+	hec_ciphertext_free(b);
+	hec_ciphertext_free(d[0]);
+	hec_ciphertext_free(d[1]);
+	free(v);
+	teardown(&f);
+}
+END_TEST
+#endif
+
 /* ---- slot arithmetic and the noise budget's bounds ------------------------ */
 
 /* Invariant-noise bounds: budget b means max |v| = 2^-(b+1). */
@@ -1064,6 +1099,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_encrypt_decrypt);
 	tcase_add_loop_test(tc, test_tensor_gmp, 0, 3);
 	tcase_add_test(tc, test_kernel_twins);
+#ifdef _OPENMP
+	tcase_add_test(tc, test_threads);
+#endif
 	tcase_add_test(tc, test_arith_noise);
 	tcase_add_test(tc, test_depth);
 	tcase_add_test(tc, test_depth_preset);
