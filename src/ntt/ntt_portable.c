@@ -6,23 +6,26 @@
  * (inverse) and are only reduced at the end, which needs 4q < 2^64.
  *
  * Speed.  A butterfly costs three 64-bit multiplications (Shoup's quotient
- * hi(y ws), then y w and quot q, both mod 2^64), and on current x86 cores
- * one multiplier issues one per cycle, so that is the floor.  What this
- * file removes is everything around it:
- *   - two stages are done per pass over the array (radix-4 grouping of the
- *     radix-2 butterflies, as in P. Longa, M. Naehrig, "Speeding up the
- *     Number Theoretic Transform for Faster Ideal Lattice-Based
- *     Cryptography", CANS 2016, whose bit-reversed twiddle layout makes
- *     the four twiddles of a group adjacent), which halves loads and stores
- *     and gives the core four independent multiply chains to overlap;
- *   - the last two forward stages (half-sizes 2 and 1), where a generic
- *     loop would run one or two iterations per block, are unrolled into one
- *     straight-line group of four, and the final reduction to [0, q) is
- *     fused into that same pass instead of a separate sweep;
- *   - likewise the inverse's first two stages and its last two, the last
- *     one merged with the scaling by n^-1;
- *   - table fields are read into locals once, because stores through
- *     uint64_t *a could otherwise alias them and force reloads. */
+ * hi(y ws), then y w and quot q, both mod 2^64) and a dozen other
+ * instructions; on the machines measured (AMD Zen 3) the loop is bound by
+ * the instruction count rather than by the multiplier, so this file
+ * removes everything it can around the three products:
+ *   - two stages per pass over the array (radix-4 grouping of the radix-2
+ *     butterflies, with the bit-reversed twiddle layout of P. Longa,
+ *     M. Naehrig, "Speeding up the Number Theoretic Transform for Faster
+ *     Ideal Lattice-Based Cryptography", CANS 2016, making the three
+ *     twiddles of a group adjacent), which halves loads and stores and
+ *     gives the core four independent chains to overlap;
+ *   - the last two forward stages (half-sizes 2 and 1), where a loop would
+ *     run once per block, are straight-line groups of four, with the final
+ *     reduction fused in; likewise the inverse's first two, and its last
+ *     two merged with the scaling by n^-1;
+ *   - for primes below 2^58 (every prime the SIMD kernels take, and the
+ *     usual ones), the headroom of the 64-bit word replaces most
+ *     conditional subtractions: see FAST_Q_MAX;
+ *   - comparisons are written so the compiler cannot make them branches
+ *     (csub), and table fields are read into locals once, because stores
+ *     through uint64_t *a could otherwise alias them and force reloads. */
 #include "kernels.h"
 
 /* x - c if x >= c, else x, for x < 2c < 2^63.  Written with the sign mask
@@ -60,32 +63,21 @@ static inline uint64_t mulq(uint64_t a, uint64_t w, uint64_t ws, uint64_t q)
 }
 
 /* Primes below 2^58 leave at least 2^6 of headroom in a 64-bit word; the
- * transforms spend it on skipping most reductions (see fwd_stage and
+ * transforms spend it on skipping most reductions (see fwd_impl and
  * inv_impl).  Larger primes (up to 2^61) keep Harvey's classic bounds. */
 #define FAST_Q_MAX (UINT64_C(1) << 58)
 
-/* One forward (Cooley–Tukey) stage of half-size h >= 4 on m blocks:
- * x' = x + w y, y' = x - w y + 2q.  Inputs below B q, outputs below
- * (B' + 2) q where B' = B, or 2 if `fast` is false and x is first brought
- * from [0, 4q) to [0, 2q) (Harvey's butterfly).  Shoup's product takes any
- * 64-bit y, so y needs no reduction.  Unrolled by four: every butterfly is
- * independent, and the loop overhead is a tenth of the work otherwise. */
-static inline __attribute__((always_inline)) void fwd_stage(uint64_t *a, size_t m, size_t h, const uint64_t *w,
-                                                            const uint64_t *ws, uint64_t q, bool fast)
+/* Harvey's forward butterfly x' = x + w y, y' = x - w y + 2q, with x first
+ * brought from [0, 4q) to [0, 2q) unless `fast`.  Shoup's product takes
+ * any 64-bit y, so y is never reduced.  Fast: inputs below B q give
+ * outputs below (B + 2) q; otherwise [0, 4q) in and out. */
+static inline __attribute__((always_inline)) void ct(uint64_t *x, uint64_t *y, uint64_t w, uint64_t ws,
+                                                     uint64_t q, bool fast)
 {
-	const uint64_t q2 = 2 * q;
-	for (size_t i = 0; i < m; i++) {
-		const uint64_t wi = w[m + i], wis = ws[m + i];
-		uint64_t *restrict x = a + 2 * i * h, *restrict y = x + h;
-		for (size_t j = 0; j < h; j += 4) {
-			for (size_t k = j; k < j + 4; k++) {
-				uint64_t u = fast ? x[k] : red2q(x[k], q2);
-				uint64_t v = mulq(y[k], wi, wis, q);
-				x[k] = u + v;
-				y[k] = u - v + q2;
-			}
-		}
-	}
+	const uint64_t u = fast ? *x : red2q(*x, 2 * q);
+	const uint64_t v = mulq(*y, w, ws, q);
+	*x = u + v;
+	*y = u - v + 2 * q;
 }
 
 static inline __attribute__((always_inline)) void fwd_impl(const struct hec_ntt_table *t, uint64_t *a,
@@ -98,38 +90,46 @@ static inline __attribute__((always_inline)) void fwd_impl(const struct hec_ntt_
 	 * and uses w[m + i] in block i (bit-reversed order, Longa–Naehrig).
 	 * Fast: inputs below 2q and +2q per stage, so at most (2 + 2 * 17) q =
 	 * 36 q < 2^64.  Otherwise every value stays below 4q. */
-	size_t m = 1;
-	for (size_t h = n / 2; h >= 4; m <<= 1, h >>= 1)
-		fwd_stage(a, m, h, w, ws, q, fast);
-	/* The last two stages (half-sizes 2 and 1, m = n / 4) on groups of four
-	 * adjacent values, where a loop over j would run once or twice, and
-	 * the final reduction fused in. */
+	size_t m = 1, h = n / 2;
+	if (t->logn & 1) {
+		/* One radix-2 stage so that the rest pairs up. */
+		uint64_t *restrict x = a, *restrict y = a + h;
+		for (size_t j = 0; j < h; j++)
+			ct(&x[j], &y[j], w[1], ws[1], q, fast);
+		m = 2;
+		h = n / 4;
+	}
+	/* Radix-4 passes: stage (m, h) then (2m, h/2) on groups of 2h values
+	 * at quarter distance hq, indexed from one base pointer so that the
+	 * four streams cost one register. */
+	for (; h > 2; m <<= 2, h >>= 2) {
+		const size_t hq = h / 2;
+		for (size_t i = 0; i < m; i++) {
+			const uint64_t tw[6] = {w[m + i],         ws[m + i],         w[2 * m + 2 * i],
+			                        ws[2 * m + 2 * i], w[2 * m + 2 * i + 1], ws[2 * m + 2 * i + 1]};
+			uint64_t *restrict x = a + 2 * i * h;
+			for (size_t j = 0; j < hq; j++) {
+				uint64_t a0 = x[j], a1 = x[j + hq], a2 = x[j + 2 * hq], a3 = x[j + 3 * hq];
+				ct(&a0, &a2, tw[0], tw[1], q, fast);
+				ct(&a1, &a3, tw[0], tw[1], q, fast);
+				ct(&a0, &a1, tw[2], tw[3], q, fast);
+				ct(&a2, &a3, tw[4], tw[5], q, fast);
+				x[j] = a0;
+				x[j + hq] = a1;
+				x[j + 2 * hq] = a2;
+				x[j + 3 * hq] = a3;
+			}
+		}
+	}
+	/* Last pass: half-sizes 2 and 1 (m = n / 4) on groups of four
+	 * adjacent values, with the final reduction fused in. */
 	for (size_t i = 0; i < m; i++) {
 		uint64_t *x = a + 4 * i;
-		uint64_t b[4] = {x[0], x[1], x[2], x[3]}, v;
-		const uint64_t w1 = w[m + i], w1s = ws[m + i];
-		const uint64_t w2 = w[2 * m + 2 * i], w2s = ws[2 * m + 2 * i];
-		const uint64_t w3 = w[2 * m + 2 * i + 1], w3s = ws[2 * m + 2 * i + 1];
-		if (!fast) {
-			b[0] = red2q(b[0], q2);
-			b[1] = red2q(b[1], q2);
-		}
-		v = mulq(b[2], w1, w1s, q);
-		b[2] = b[0] - v + q2;
-		b[0] += v;
-		v = mulq(b[3], w1, w1s, q);
-		b[3] = b[1] - v + q2;
-		b[1] += v;
-		if (!fast) {
-			b[0] = red2q(b[0], q2);
-			b[2] = red2q(b[2], q2);
-		}
-		v = mulq(b[1], w2, w2s, q);
-		b[1] = b[0] - v + q2;
-		b[0] += v;
-		v = mulq(b[3], w3, w3s, q);
-		b[3] = b[2] - v + q2;
-		b[2] += v;
+		uint64_t b[4] = {x[0], x[1], x[2], x[3]};
+		ct(&b[0], &b[2], w[m + i], ws[m + i], q, fast);
+		ct(&b[1], &b[3], w[m + i], ws[m + i], q, fast);
+		ct(&b[0], &b[1], w[2 * m + 2 * i], ws[2 * m + 2 * i], q, fast);
+		ct(&b[2], &b[3], w[2 * m + 2 * i + 1], ws[2 * m + 2 * i + 1], q, fast);
 		/* Fast: below 36q, to [0, 2q) by Shoup's product by 1 (this is
 		 * also the lazy output).  Otherwise below 4q already. */
 		for (int k = 0; k < 4; k++) {
@@ -141,25 +141,24 @@ static inline __attribute__((always_inline)) void fwd_impl(const struct hec_ntt_
 	}
 }
 
-/* One inverse (Gentleman–Sande) stage of half-size h >= 4 on m blocks:
- * x' = x + y, y' = (x - y + Bq) w.  Inputs below B q (off = B q).  The
- * products are below 2q; the sums double the bound, unless `red`, which
- * brings them back to [0, 2q) with Shoup's product by 1. */
-static inline __attribute__((always_inline)) void inv_stage(uint64_t *a, size_t m, size_t h, const uint64_t *w,
-                                                            const uint64_t *ws, uint64_t q, uint64_t one_s,
-                                                            uint64_t off, bool red)
+/* One radix-4 group of the inverse (Gentleman–Sande): stage (m, h) on
+ * (a0, a1) with w0 and (a2, a3) with w1, then stage (m/2, 2h) on (a0, a2)
+ * and (a1, a3) with w2.  Inputs below off = B q; differences are offset by
+ * B q (then 2 B q, 2q) to stay non-negative, as Shoup's product needs.
+ * The sum of all four inputs, below 4 B q, is the only value that must be
+ * reduced (Shoup's product by 1, to [0, 2q)); the sum of two products is
+ * below 4q and is reduced to [0, 2q) only if !fast.  So outputs are below
+ * 4q (fast) or 2q, and fast needs 4 B q = 16 q < 2^64, the other 8q. */
+static inline __attribute__((always_inline)) void gs4(uint64_t *a0, uint64_t *a1, uint64_t *a2, uint64_t *a3,
+                                                      const uint64_t tw[6], uint64_t off, uint64_t q,
+                                                      uint64_t one_s, bool fast)
 {
-	for (size_t i = 0; i < m; i++) {
-		const uint64_t wi = w[m + i], wis = ws[m + i];
-		uint64_t *restrict x = a + 2 * i * h, *restrict y = x + h;
-		for (size_t j = 0; j < h; j += 4) {
-			for (size_t k = j; k < j + 4; k++) {
-				uint64_t u = x[k], v = y[k];
-				x[k] = red ? red_any(u + v, q, one_s) : u + v;
-				y[k] = mulq(u - v + off, wi, wis, q);
-			}
-		}
-	}
+	const uint64_t s0 = *a0 + *a1, s1 = mulq(*a0 - *a1 + off, tw[0], tw[1], q);
+	const uint64_t s2 = *a2 + *a3, s3 = mulq(*a2 - *a3 + off, tw[2], tw[3], q);
+	*a0 = red_any(s0 + s2, q, one_s);
+	*a2 = mulq(s0 - s2 + 2 * off, tw[4], tw[5], q);
+	*a1 = fast ? s1 + s3 : red2q(s1 + s3, 2 * q);
+	*a3 = mulq(s1 - s3 + 2 * q, tw[4], tw[5], q);
 }
 
 static inline __attribute__((always_inline)) void inv_impl(const struct hec_ntt_table *t, uint64_t *a,
@@ -170,55 +169,66 @@ static inline __attribute__((always_inline)) void inv_impl(const struct hec_ntt_
 	const uint64_t *const w = t->wi, *const ws = t->wi_shoup;
 	/* The stage of half-size h has m = n / 2h blocks and uses w[m + i] in
 	 * block i; the last (m = 1) is merged with the scaling by n^-1.
-	 * Every value stays below B q; a stage doubles B through the sums, and
-	 * reduces them (B = 2) when the doubled bound would pass bmax: 16 for
-	 * q < 2^58, so that the largest intermediate, below 2 * 16 q, fits in
-	 * 63 bits; 2 otherwise, so that it is Harvey's schedule and 4q < 2^63
-	 * is all that is needed. */
-	const unsigned bmax = fast ? 16 : 2;
-	/* Half-sizes 1 and 2 on groups of four adjacent values. */
-	const size_t m1 = n / 2, m2 = n / 4;
-	for (size_t g = 0; g < m2; g++) {
-		uint64_t *x = a + 4 * g;
-		uint64_t a0 = x[0], a1 = x[1], a2 = x[2], a3 = x[3];
-		const uint64_t w2 = w[m2 + g], w2s = ws[m2 + g];
-		/* B = 2 in, 4 out (fast) or 2 (reduced). */
-		uint64_t s0 = a0 + a1, s1 = mulq(a0 - a1 + q2, w[m1 + 2 * g], ws[m1 + 2 * g], q);
-		uint64_t s2 = a2 + a3, s3 = mulq(a2 - a3 + q2, w[m1 + 2 * g + 1], ws[m1 + 2 * g + 1], q);
-		if (!fast) {
-			s0 = red2q(s0, q2);
-			s2 = red2q(s2, q2);
+	 * Inputs are below 2q; after the first pass every value is below
+	 * bq = 4q (fast) or 2q (gs4). */
+	const uint64_t bq = fast ? 4 * q : q2;
+	size_t m = n / 2, h = 1;
+	if (t->logn & 1) {
+		/* One radix-2 stage so that the rest pairs up: sums below 4q,
+		 * reduced to [0, 2q) unless fast. */
+		for (size_t i = 0; i < m; i++) {
+			const uint64_t u = a[2 * i], v = a[2 * i + 1];
+			a[2 * i] = fast ? u + v : red2q(u + v, q2);
+			a[2 * i + 1] = mulq(u - v + q2, w[m + i], ws[m + i], q);
 		}
-		const uint64_t off = fast ? 4 * q : q2;
-		x[0] = fast ? s0 + s2 : red2q(s0 + s2, q2);
-		x[2] = mulq(s0 - s2 + off, w2, w2s, q);
-		x[1] = fast ? s1 + s3 : red2q(s1 + s3, q2);
-		x[3] = mulq(s1 - s3 + off, w2, w2s, q);
+		m = n / 4;
+		h = 2;
+	} else {
+		/* Half-sizes 1 and 2 on groups of four adjacent values. */
+		for (size_t g = 0; g < m / 2; g++) {
+			uint64_t *x = a + 4 * g;
+			const uint64_t tw[6] = {w[m + 2 * g],     ws[m + 2 * g],     w[m + 2 * g + 1],
+			                        ws[m + 2 * g + 1], w[m / 2 + g],     ws[m / 2 + g]};
+			gs4(&x[0], &x[1], &x[2], &x[3], tw, q2, q, one_s, fast);
+		}
+		m = n / 8;
+		h = 4;
 	}
-	unsigned b = fast ? 8 : 2;
-	size_t m = n / 8, h = 4;
-	for (; m >= 2; m >>= 1, h <<= 1) {
-		if (2 * b > bmax) {
-			inv_stage(a, m, h, w, ws, q, one_s, b * q, true);
-			b = 2;
-		} else {
-			inv_stage(a, m, h, w, ws, q, one_s, b * q, false);
-			b *= 2;
+	/* Radix-4 passes while the second stage is not the last. */
+	for (; m > 2; m >>= 2, h <<= 2) {
+		for (size_t g = 0; g < m / 2; g++) {
+			const uint64_t tw[6] = {w[m + 2 * g],     ws[m + 2 * g],     w[m + 2 * g + 1],
+			                        ws[m + 2 * g + 1], w[m / 2 + g],     ws[m / 2 + g]};
+			uint64_t *restrict x = a + 4 * g * h;
+			for (size_t j = 0; j < h; j++)
+				gs4(&x[j], &x[j + h], &x[j + 2 * h], &x[j + 3 * h], tw, bq, q, one_s, fast);
 		}
 	}
-	/* Last stage (m = 1, h = n / 2) merged with the scaling:
-	 * x' = (x + y) n^-1, y' = (x - y) w[1] n^-1, both Shoup products, so in
-	 * [0, 2q) whatever the bound of the sums. */
+	/* Last pass (m = 2, h = n / 4): the stage with two blocks, then the
+	 * last stage merged with the scaling, x' = (x + y) n^-1 and
+	 * y' = (x - y) w[1] n^-1; all four outputs are Shoup products, so in
+	 * [0, 2q) whatever the bounds of the sums. */
+	const uint64_t w0 = w[2], w0s = ws[2], w1 = w[3], w1s = ws[3];
 	const uint64_t ni = t->n_inv, nis = t->n_inv_shoup, wn = t->wi1_n_inv, wns = t->wi1_n_inv_shoup;
-	const uint64_t off = b * q;
-	uint64_t *restrict x = a, *restrict y = a + h;
-	for (size_t j = 0; j < h; j += 4) {
-		for (size_t k = j; k < j + 4; k++) {
-			uint64_t u = x[k], v = y[k];
-			uint64_t r0 = mulq(u + v, ni, nis, q), r1 = mulq(u - v + off, wn, wns, q);
-			x[k] = reduce ? red1q(r0, q) : r0;
-			y[k] = reduce ? red1q(r1, q) : r1;
+	uint64_t *restrict x = a;
+	for (size_t j = 0; j < h; j++) {
+		const uint64_t a0 = x[j], a1 = x[j + h], a2 = x[j + 2 * h], a3 = x[j + 3 * h];
+		const uint64_t s0 = a0 + a1, s1 = mulq(a0 - a1 + bq, w0, w0s, q);
+		const uint64_t s2 = a2 + a3, s3 = mulq(a2 - a3 + bq, w1, w1s, q);
+		uint64_t b0 = mulq(s0 + s2, ni, nis, q);
+		uint64_t b2 = mulq(s0 - s2 + 2 * bq, wn, wns, q);
+		uint64_t b1 = mulq(s1 + s3, ni, nis, q);
+		uint64_t b3 = mulq(s1 - s3 + q2, wn, wns, q);
+		if (reduce) {
+			b0 = red1q(b0, q);
+			b1 = red1q(b1, q);
+			b2 = red1q(b2, q);
+			b3 = red1q(b3, q);
 		}
+		x[j] = b0;
+		x[j + h] = b1;
+		x[j + 2 * h] = b2;
+		x[j + 3 * h] = b3;
 	}
 }
 
