@@ -61,14 +61,14 @@ static inline __m256d canon(__m256d a, __m256d p)
 	return _mm256_sub_pd(a, _mm256_and_pd(_mm256_cmp_pd(a, p, _CMP_GE_OQ), p));
 }
 
-void _hec_bfv_lincomb_avx2(uint64_t *const *out, size_t x0, const uint64_t *rows, const uint64_t *const *own,
+void _hec_bfv_lincomb_avx2(uint64_t *const *out, size_t x0, const uint64_t *const *rows, const uint64_t *const *own,
                            const struct hec_bfv_plan *pl, size_t len)
 {
 	const size_t nr = pl->nr;
 	double dr[(HEC_RING_MAX_PRIMES + 3) * HEC_BFV_BLOCK];
 	for (size_t i = 0; i < nr; i++)
 		for (size_t x = 0; x < len; x += 4)
-			_mm256_storeu_pd(dr + i * HEC_BFV_BLOCK + x, load_u64(rows + i * HEC_BFV_BLOCK + x));
+			_mm256_storeu_pd(dr + i * HEC_BFV_BLOCK + x, load_u64(rows[i] + x));
 	for (size_t j = 0; j < pl->nt; j++) {
 		const double *cd = pl->coef_d + j * nr, *cq = pl->coef_q + j * nr;
 		const __m256d p = _mm256_set1_pd(pl->pd[j]), pinv = _mm256_set1_pd(pl->pinv[j]);
@@ -116,5 +116,26 @@ void _hec_bfv_lincomb_avx2(uint64_t *const *out, size_t x0, const uint64_t *rows
 			}
 			store_u64(o + x, canon(reduce(a, p, pinv), p));
 		}
+	}
+}
+
+/* The same rows as _hec_bfv_prep_portable: y_i exact (so equal), and v
+ * from the same double operations in the same order (a product, then a
+ * sum; no FMA), so equal too. */
+void _hec_bfv_prep_avx2(uint64_t *rows, const uint64_t *const *in, size_t x0, size_t len,
+                        const struct hec_bfv_level *v, size_t vrow)
+{
+	const size_t k = v->k;
+	for (size_t x = 0; x < len; x += 4) {
+		__m256d est = _mm256_setzero_pd();
+		for (size_t i = 0; i < k; i++) {
+			const __m256d a = _mm256_broadcast_sd(v->sc_pre + 3 * i), aq = _mm256_broadcast_sd(v->sc_pre + 3 * i + 1);
+			const __m256d q = _mm256_broadcast_sd(v->sc_pre + 3 * i + 2);
+			__m256d y = canon(mulmod(load_u64(in[i] + x0 + x), a, aq, q), q);
+			store_u64(rows + i * HEC_BFV_BLOCK + x, y);
+			est = _mm256_add_pd(est, _mm256_mul_pd(y, _mm256_set1_pd(v->sc_qinv[i])));
+		}
+		/* (uint64_t)(est + 0.5) truncates a non-negative value: floor. */
+		store_u64(rows + vrow * HEC_BFV_BLOCK + x, _mm256_floor_pd(_mm256_add_pd(est, _mm256_set1_pd(0.5))));
 	}
 }

@@ -28,9 +28,11 @@ static void free_level(struct hec_bfv_level *v)
 	free(v->dec_omega);
 	free(v->dec_theta_hi);
 	free(v->dec_theta_lo);
+	free(v->sc_q);
 	free(v->sc_ainv);
 	free(v->sc_ainv_shoup);
 	free(v->sc_qinv);
+	free(v->sc_pre);
 	free(v->sc_gfrac);
 	free(v->tr_psi);
 	_hec_bfv_plan_free(&v->ext);
@@ -69,13 +71,15 @@ static hec_status build_level(struct hec_bfv_ctx *b, const hec_ring *r, size_t l
 	v->dec_omega = malloc(k * sizeof *v->dec_omega);
 	v->dec_theta_hi = malloc(k * sizeof *v->dec_theta_hi);
 	v->dec_theta_lo = malloc(k * sizeof *v->dec_theta_lo);
+	v->sc_q = malloc(k * sizeof *v->sc_q);
+	v->sc_pre = malloc(3 * k * sizeof *v->sc_pre);
 	v->sc_ainv = malloc(k * sizeof *v->sc_ainv);
 	v->sc_ainv_shoup = malloc(k * sizeof *v->sc_ainv_shoup);
 	v->sc_qinv = malloc(k * sizeof *v->sc_qinv);
 	v->sc_gfrac = malloc(k * sizeof *v->sc_gfrac);
 	v->tr_psi = malloc(m * sizeof *v->tr_psi);
 	if (!v->delta || !v->dec_omega || !v->dec_theta_hi || !v->dec_theta_lo || !v->sc_ainv || !v->sc_ainv_shoup ||
-	    !v->sc_qinv || !v->sc_gfrac || !v->tr_psi)
+	    !v->sc_qinv || !v->sc_gfrac || !v->tr_psi || !v->sc_q || !v->sc_pre)
 		return hec_error_set(HEC_ERR_NOMEM, "bfv: out of memory");
 	hec_status s;
 	if ((s = _hec_bfv_plan_alloc(&v->ext, k + 1, m, false)) != HEC_OK ||
@@ -127,6 +131,11 @@ static hec_status build_level(struct hec_bfv_ctx *b, const hec_ring *r, size_t l
 		v->sc_ainv[i] = a;
 		v->sc_ainv_shoup[i] = hec_ntt_shoup(a, q);
 		v->sc_qinv[i] = 1.0 / (double)q;
+		v->sc_q[i] = q;
+		double ab = a > q / 2 ? -(double)(q - a) : (double)a;
+		v->sc_pre[3 * i] = ab;
+		v->sc_pre[3 * i + 1] = ab / (double)q;
+		v->sc_pre[3 * i + 2] = (double)q;
 		/* Extension: [Q / q_i]_{r_j}. */
 		for (size_t j = 0; j < m; j++)
 			v->ext.coef[j * (k + 1) + i] = mpz_mod_u64(x, rs[j]);
@@ -276,6 +285,7 @@ hec_status _hec_bfv_context_init(hec_context *c)
 	/* The AVX2 kernel computes in doubles: every prime below 2^50, as
 	 * for the NTT kernels (HECATE_KERNEL=portable forces the twin). */
 	b->lincomb = _hec_bfv_lincomb_portable;
+	b->prep = _hec_bfv_prep_portable;
 #ifdef HECATE_HAVE_AVX2
 	bool small = true;
 	for (size_t i = 0; i < nq; i++)
@@ -283,7 +293,10 @@ hec_status _hec_bfv_context_init(hec_context *c)
 	for (size_t j = 0; j < b->m; j++)
 		small &= rs[j] < HEC_MODULUS_SIMD_MAX;
 	if (small && hec_ntt_kernel_active() != HEC_KERNEL_PORTABLE)
+	{
 		b->lincomb = _hec_bfv_lincomb_avx2;
+		b->prep = _hec_bfv_prep_avx2;
+	}
 #endif
 	return HEC_OK;
 }

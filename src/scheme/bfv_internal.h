@@ -35,17 +35,32 @@ struct hec_bfv_plan {
 	/* AVX2: c balanced in (-p/2, p/2] as doubles, and c / p. */
 	double *coef_d, *coef_q, *own_d, *own_q, *pd, *pinv;
 };
-typedef void (*hec_bfv_lincomb_fn)(uint64_t *const *out, size_t x0, const uint64_t *rows,
+typedef void (*hec_bfv_lincomb_fn)(uint64_t *const *out, size_t x0, const uint64_t *const *rows,
                                    const uint64_t *const *own, const struct hec_bfv_plan *pl, size_t len);
-/* rows: nr x HEC_BFV_BLOCK words (row i at rows + i * HEC_BFV_BLOCK);
- * out[j] and own[j] are whole limbs, offset by x0; len <= HEC_BFV_BLOCK, a
+/* rows[i]: the block's len values of row i; out[j] and own[j] are whole
+ * limbs, offset by x0 (own[j] may be out[j]); len <= HEC_BFV_BLOCK, a
  * multiple of 4.  Fully reduced outputs: the twins agree bit for bit. */
-void _hec_bfv_lincomb_portable(uint64_t *const *out, size_t x0, const uint64_t *rows, const uint64_t *const *own,
-                               const struct hec_bfv_plan *pl, size_t len);
+void _hec_bfv_lincomb_portable(uint64_t *const *out, size_t x0, const uint64_t *const *rows,
+                               const uint64_t *const *own, const struct hec_bfv_plan *pl, size_t len);
 #ifdef HECATE_HAVE_AVX2
-void _hec_bfv_lincomb_avx2(uint64_t *const *out, size_t x0, const uint64_t *rows, const uint64_t *const *own,
+void _hec_bfv_lincomb_avx2(uint64_t *const *out, size_t x0, const uint64_t *const *rows, const uint64_t *const *own,
                            const struct hec_bfv_plan *pl, size_t len);
 #endif
+/* The rows every conversion starts from, for coefficients [x0, x0 + len)
+ * of x (v->k limbs in[i], offset by x0): y_i = [x_i a_i]_{q_i} at rows
+ * 0..k-1 and v = round(sum_i y_i / q_i) (the centering overflow, summed in
+ * double precision in the order of i, without fused operations, so that
+ * both twins round alike) at row vrow.  Kernel twins, bit-identical. */
+struct hec_bfv_level;
+typedef void (*hec_bfv_prep_fn)(uint64_t *rows, const uint64_t *const *in, size_t x0, size_t len,
+                                const struct hec_bfv_level *v, size_t vrow);
+void _hec_bfv_prep_portable(uint64_t *rows, const uint64_t *const *in, size_t x0, size_t len,
+                            const struct hec_bfv_level *v, size_t vrow);
+#ifdef HECATE_HAVE_AVX2
+void _hec_bfv_prep_avx2(uint64_t *rows, const uint64_t *const *in, size_t x0, size_t len,
+                        const struct hec_bfv_level *v, size_t vrow);
+#endif
+
 /* Fill the per-target moduli (and the AVX2 doubles) of a plan whose coef /
  * own are set; allocate with plan_alloc. */
 hec_status _hec_bfv_plan_alloc(struct hec_bfv_plan *pl, size_t nr, size_t nt, bool own);
@@ -79,9 +94,11 @@ struct hec_bfv_level {
 	 *    y_i, the rounding term split in 32-bit halves, v): with
 	 *    R / q_i = G_i + g_i (integer and fractional parts),
 	 *    b' = sum_i y_i G_i + round(sum_i y_i g_i) - v R. */
+	uint64_t *sc_q;          /* q_i, k words */
 	uint64_t *sc_ainv;       /* a_i, k words */
 	uint64_t *sc_ainv_shoup;
 	double *sc_qinv;         /* 1 / q_i */
+	double *sc_pre;          /* AVX2: a_i balanced, a_i / q_i, q_i (3 k) */
 	uint64_t *sc_gfrac;      /* floor(g_i 2^64) */
 	struct hec_bfv_plan ext, srq;
 	/* Multiplication, after tensoring in Q u R: round(t x / R) mod q_i
@@ -109,7 +126,8 @@ struct hec_bfv_ctx {
 	hec_ring *aux;           /* the basis R as a ring (its "Q" basis) */
 	size_t m;                /* primes in R */
 	struct hec_bfv_level *lv; /* one per level */
-	hec_bfv_lincomb_fn lincomb; /* the AVX2 kernel where it applies, else portable */
+	hec_bfv_lincomb_fn lincomb; /* the AVX2 kernels where they apply, else portable */
+	hec_bfv_prep_fn prep;
 	size_t nlevels;
 };
 

@@ -70,8 +70,8 @@ void _hec_bfv_plan_finish(struct hec_bfv_plan *pl, const uint64_t *primes)
 
 /* 128-bit sums of word products: at most 51 products of two values below
  * 2^61 each (nr <= 48 + 3), so below 2^128. */
-void _hec_bfv_lincomb_portable(uint64_t *const *out, size_t x0, const uint64_t *rows, const uint64_t *const *own,
-                               const struct hec_bfv_plan *pl, size_t len)
+void _hec_bfv_lincomb_portable(uint64_t *const *out, size_t x0, const uint64_t *const *rows,
+                               const uint64_t *const *own, const struct hec_bfv_plan *pl, size_t len)
 {
 	const size_t nr = pl->nr;
 	for (size_t j = 0; j < pl->nt; j++) {
@@ -82,8 +82,30 @@ void _hec_bfv_lincomb_portable(uint64_t *const *out, size_t x0, const uint64_t *
 		for (size_t x = 0; x < len; x++) {
 			hec_u128 acc = ow ? (hec_u128)ow[x] * oc : 0;
 			for (size_t i = 0; i < nr; i++)
-				acc += (hec_u128)rows[i * HEC_BFV_BLOCK + x] * c[i];
+				acc += (hec_u128)rows[i][x] * c[i];
 			o[x] = _hec_bfv_reduce128(acc, p, r64, r64s, ones);
 		}
 	}
+}
+
+void _hec_bfv_prep_portable(uint64_t *rows, const uint64_t *const *in, size_t x0, size_t len,
+                            const struct hec_bfv_level *v, size_t vrow)
+{
+	double est[HEC_BFV_BLOCK];
+	for (size_t x = 0; x < len; x++)
+		est[x] = 0;
+	for (size_t i = 0; i < v->k; i++) {
+		const uint64_t q = v->sc_q[i], a = v->sc_ainv[i], as = v->sc_ainv_shoup[i];
+		const double qi = v->sc_qinv[i];
+		const uint64_t *src = in[i] + x0;
+		uint64_t *y = rows + i * HEC_BFV_BLOCK;
+		for (size_t x = 0; x < len; x++) {
+			y[x] = hec_ntt_mod_mul_shoup(src[x], a, as, q);
+			double p = (double)y[x] * qi;
+			est[x] = est[x] + p;
+		}
+	}
+	/* est >= 0 and below k: truncating est + 1/2 rounds to nearest. */
+	for (size_t x = 0; x < len; x++)
+		rows[vrow * HEC_BFV_BLOCK + x] = (uint64_t)(est[x] + 0.5);
 }

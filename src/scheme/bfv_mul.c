@@ -51,30 +51,14 @@ static inline uint64_t round_fixed(const uint64_t *y, size_t stride, const uint6
 	return (uint64_t)(ip + (fp >> 64) + ((uint64_t)fp >> 63));
 }
 
-/* Rows y_i = [x_i a_i]_{q_i} (rows 0..k-1) of coefficients [x0, x0+len)
- * and v = round(sum_i y_i / q_i) (row vrow); with `frac`, also the
- * rounding term round(sum_i y_i g_i) split into 32-bit halves at rows k
- * and k + 1. */
-static void prep_y(uint64_t *rows, const hec_ring *r, const struct hec_bfv_level *v, const uint64_t *const *in,
-                   size_t x0, size_t len, bool frac, size_t vrow)
+/* The rows of a conversion from x (k limbs): y_i and v (the kernel twins
+ * prep), and with `frac` the rounding term round(sum_i y_i g_i) of the
+ * R / Q scaling split into 32-bit halves at rows k and k + 1. */
+static void prep_y(const struct hec_bfv_ctx *b, uint64_t *rows, const struct hec_bfv_level *v,
+                   const uint64_t *const *in, size_t x0, size_t len, bool frac, size_t vrow)
 {
 	const size_t k = v->k;
-	double est[BLOCK];
-	for (size_t x = 0; x < len; x++)
-		est[x] = 0;
-	for (size_t i = 0; i < k; i++) {
-		const uint64_t q = hec_ring_q(r, i), a = v->sc_ainv[i], as = v->sc_ainv_shoup[i];
-		const double qi = v->sc_qinv[i];
-		const uint64_t *src = in[i] + x0;
-		uint64_t *y = rows + i * BLOCK;
-		for (size_t x = 0; x < len; x++) {
-			y[x] = hec_ntt_mod_mul_shoup(src[x], a, as, q);
-			est[x] += (double)y[x] * qi;
-		}
-	}
-	/* est >= 0 and below k: truncating est + 1/2 rounds to nearest. */
-	for (size_t x = 0; x < len; x++)
-		rows[vrow * BLOCK + x] = (uint64_t)(est[x] + 0.5);
+	b->prep(rows, in, x0, len, v, vrow);
 	if (frac) {
 		for (size_t x = 0; x < len; x++) {
 			uint64_t rnd = round_fixed(rows + x, BLOCK, v->sc_gfrac, k);
@@ -95,8 +79,11 @@ static void extend_qr(const struct hec_bfv_ctx *b, const struct hec_bfv_level *v
 	for (size_t blk = 0; blk < nb; blk++) {
 		uint64_t rows[(HEC_PARAMS_MAX_Q + 3) * BLOCK];
 		size_t x0 = blk * BLOCK, len = n - x0 < BLOCK ? n - x0 : BLOCK;
-		prep_y(rows, b->ring, v, (const uint64_t *const *)ip, x0, len, false, v->k);
-		b->lincomb(o, x0, rows, NULL, &v->ext, len);
+		const uint64_t *rp[HEC_PARAMS_MAX_Q + 3];
+		prep_y(b, rows, v, (const uint64_t *const *)ip, x0, len, false, v->k);
+		for (size_t i = 0; i < v->ext.nr; i++)
+			rp[i] = rows + i * BLOCK;
+		b->lincomb(o, x0, rp, NULL, &v->ext, len);
 	}
 	outr->ntt = false;
 }
@@ -116,8 +103,11 @@ static void scale_rq(const struct hec_bfv_ctx *b, const struct hec_bfv_level *v,
 		size_t x0 = blk * BLOCK, len = n - x0 < BLOCK ? n - x0 : BLOCK;
 		/* The block's inputs are all read into rows before any output of
 		 * the block is written: outq may alias in. */
-		prep_y(rows, b->ring, v, (const uint64_t *const *)ip, x0, len, true, v->k + 2);
-		b->lincomb(o, x0, rows, NULL, &v->srq, len);
+		const uint64_t *rp[HEC_PARAMS_MAX_Q + 3];
+		prep_y(b, rows, v, (const uint64_t *const *)ip, x0, len, true, v->k + 2);
+		for (size_t i = 0; i < v->srq.nr; i++)
+			rp[i] = rows + i * BLOCK;
+		b->lincomb(o, x0, rp, NULL, &v->srq, len);
 	}
 	outq->ntt = outr->ntt = false;
 }
@@ -132,18 +122,21 @@ static void scale_tr(const struct hec_bfv_ctx *b, const struct hec_bfv_level *v,
 	const size_t n = hec_ring_n(b->ring), nb = (n + BLOCK - 1) / BLOCK, m = b->m;
 	HEC_BFV_OMP_FOR_IF(n * (v->k + m) >= (1u << 15))
 	for (size_t blk = 0; blk < nb; blk++) {
-		uint64_t rows[(HEC_RING_MAX_PRIMES + 2) * BLOCK];
+		uint64_t lo[BLOCK], hi[BLOCK];
+		const uint64_t *rp[HEC_RING_MAX_PRIMES + 2];
 		size_t x0 = blk * BLOCK, len = n - x0 < BLOCK ? n - x0 : BLOCK;
 		for (size_t j = 0; j < m; j++)
-			memcpy(rows + j * BLOCK, r[j] + x0, len * sizeof *rows);
+			rp[j] = r[j] + x0;
 		for (size_t x = 0; x < len; x++) {
-			uint64_t rnd = round_fixed(rows + x, BLOCK, v->tr_psi, m);
-			rows[m * BLOCK + x] = rnd & 0xffffffffu;
-			rows[(m + 1) * BLOCK + x] = rnd >> 32;
+			uint64_t rnd = round_fixed(r[0] + x0 + x, n, v->tr_psi, m); /* limb j is n words after limb j - 1 */
+			lo[x] = rnd & 0xffffffffu;
+			hi[x] = rnd >> 32;
 		}
+		rp[m] = lo;
+		rp[m + 1] = hi;
 		/* Target i's own row is x_i itself, read before it is
 		 * overwritten (same coefficient). */
-		b->lincomb(q, x0, rows, (const uint64_t *const *)q, &v->str, len);
+		b->lincomb(q, x0, rp, (const uint64_t *const *)q, &v->str, len);
 	}
 }
 

@@ -401,6 +401,7 @@ START_TEST(test_kernel_twins)
 	setup(&f, small_bfv(7, 4, 50, 1, 50, 4, 65537), NULL, 0, false);
 	struct hec_bfv_ctx *bc = f.c->bfv;
 	const hec_bfv_lincomb_fn active = bc->lincomb;
+	const hec_bfv_prep_fn active_prep = bc->prep;
 	printf("bfv kernel: %s\n", active == _hec_bfv_lincomb_portable ? "portable" : "avx2");
 	enum { B = HEC_BFV_BLOCK, NT = 24, NR = 40 };
 	uint64_t *rows = malloc(NR * B * sizeof *rows), *own = malloc(NT * B * sizeof *own);
@@ -434,10 +435,13 @@ START_TEST(test_kernel_twins)
 			for (size_t x = 0; x < B; x++)
 				own[j * B + x] = pass >= 4 ? primes[j] - 1 : test_rng_below(&r, primes[j]);
 		for (size_t x0 = 0; x0 < B; x0 += B / 2) {
-			/* rows are block-local (row i at rows + i B), outputs and own
-			 * rows are whole limbs offset by x0 */
-			_hec_bfv_lincomb_portable(po1, x0, rows + x0, pl.own ? (const uint64_t *const *)pown : NULL, &pl, B / 2);
-			active(po2, x0, rows + x0, pl.own ? (const uint64_t *const *)pown : NULL, &pl, B / 2);
+			/* row pointers at the block, outputs and own rows whole
+			 * limbs offset by x0 */
+			const uint64_t *rp[NR];
+			for (size_t i = 0; i < nr; i++)
+				rp[i] = rows + i * B + x0;
+			_hec_bfv_lincomb_portable(po1, x0, rp, pl.own ? (const uint64_t *const *)pown : NULL, &pl, B / 2);
+			active(po2, x0, rp, pl.own ? (const uint64_t *const *)pown : NULL, &pl, B / 2);
 		}
 		for (size_t j = 0; j < NT; j++)
 			for (size_t x = 0; x < B; x++) {
@@ -452,6 +456,38 @@ START_TEST(test_kernel_twins)
 			}
 		_hec_bfv_plan_free(&pl);
 	}
+	/* The rows' preparation (y_i and the centering overflow v) on random
+	 * residues and on residues whose value sits near +-Q/2, where v flips. */
+	for (size_t level = 0; level < 4; level++) {
+		const struct hec_bfv_level *lv = &bc->lv[level];
+		uint64_t *in = malloc(lv->k * B * sizeof *in), *r1 = malloc((lv->k + 1) * B * sizeof *r1),
+		         *r2 = malloc((lv->k + 1) * B * sizeof *r2);
+		const uint64_t *pin[4];
+		mpz_t Q, z;
+		mpz_inits(Q, z, NULL);
+		mpz_set_ui(Q, 1);
+		for (size_t i = 0; i < lv->k; i++)
+			mpz_mul_ui(Q, Q, lv->sc_q[i]);
+		for (size_t x = 0; x < B; x++) {
+			/* z = Q/2 + (x - B/2) for half the coefficients, random otherwise */
+			mpz_fdiv_q_2exp(z, Q, 1);
+			if (x & 1)
+				mpz_add_ui(z, z, test_rng_below(&r, 1u << 20));
+			else
+				mpz_sub_ui(z, z, x);
+			for (size_t i = 0; i < lv->k; i++)
+				in[i * B + x] = x % 4 == 3 ? test_rng_below(&r, lv->sc_q[i]) : mpz_fdiv_ui(z, lv->sc_q[i]);
+		}
+		for (size_t i = 0; i < lv->k; i++)
+			pin[i] = in + i * B;
+		_hec_bfv_prep_portable(r1, pin, 0, B, lv, lv->k);
+		active_prep(r2, pin, 0, B, lv, lv->k);
+		ck_assert(memcmp(r1, r2, (lv->k + 1) * B * sizeof *r1) == 0);
+		mpz_clears(Q, z, NULL);
+		free(in);
+		free(r1);
+		free(r2);
+	}
 	/* Whole products with either kernel agree exactly. */
 	uint64_t *v = malloc(f.n * sizeof *v);
 	random_slots(&r, v, f.n, f.t);
@@ -459,8 +495,10 @@ START_TEST(test_kernel_twins)
 	ck_assert_int_eq(hec_ciphertext_new(&d1, f.c), HEC_OK);
 	ck_assert_int_eq(hec_ciphertext_new(&d2, f.c), HEC_OK);
 	bc->lincomb = _hec_bfv_lincomb_portable;
+	bc->prep = _hec_bfv_prep_portable;
 	ck_assert_int_eq(hec_bfv_mul(f.ev, d1, a, b), HEC_OK);
 	bc->lincomb = active;
+	bc->prep = active_prep;
 	ck_assert_int_eq(hec_bfv_mul(f.ev, d2, a, b), HEC_OK);
 	for (int i = 0; i < 3; i++)
 		ck_assert(memcmp(d1->c[i].c, d2->c[i].c, 4 * f.n * sizeof(uint64_t)) == 0);
