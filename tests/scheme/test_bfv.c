@@ -970,6 +970,39 @@ START_TEST(test_scalar)
 }
 END_TEST
 
+/* A plaintext modulus above 2^32 (the 128-bit rounding path of the
+ * encryption's round(Q m / t)) with 60-bit primes (the portable kernels). */
+START_TEST(test_large_t)
+{
+	test_rng r;
+	test_rng_init(&r, test_seed(0xbf0d));
+	deterministic_randomness(r.seed);
+	uint64_t t;
+	ck_assert_int_eq(hec_ntt_primes_generate(&t, 1, 41, 32), HEC_OK);
+	struct fix f;
+	setup(&f, small_bfv(5, 4, 60, 1, 60, 4, t), NULL, 0, false);
+	ck_assert(hec_bfv_batching(f.c));
+	uint64_t x[32], y[32], want[32];
+	random_slots(&r, x, 32, t);
+	random_slots(&r, y, 32, t);
+	x[0] = t - 1;
+	y[0] = t - 1;
+	hec_ciphertext *a = enc(&f, x), *b = enc(&f, y);
+	ck_assert_int_eq(hec_bfv_mul_relin(f.ev, a, a, b), HEC_OK);
+	for (size_t i = 0; i < 32; i++)
+		want[i] = mulmod(x[i], y[i], t);
+	double bud = check_slots(&f, a, want, "41-bit t", &r);
+	ck_assert_int_eq(hec_bfv_add_plain(f.ev, a, a, f.pt), HEC_OK); /* f.pt: the decryption */
+	for (size_t i = 0; i < 32; i++)
+		want[i] = (want[i] * 2) % t;
+	check_slots(&f, a, want, "41-bit t, add_plain", &r);
+	printf("bfv 41-bit t (N=32, log Q=240): budget after one product %.1f\n", bud);
+	hec_ciphertext_free(a);
+	hec_ciphertext_free(b);
+	teardown(&f);
+}
+END_TEST
+
 /* ---- serialization -------------------------------------------------------- */
 
 static void reseal(uint8_t *buf, size_t len)
@@ -1146,6 +1179,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_rotations);
 	tcase_add_test(tc, test_mod_switch);
 	tcase_add_test(tc, test_scalar);
+	tcase_add_test(tc, test_large_t);
 	tcase_add_test(tc, test_serialize);
 	suite_add_tcase(s, tc);
 	return s;
