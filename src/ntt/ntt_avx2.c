@@ -53,9 +53,9 @@
  * the portable kernel's reduced outputs. */
 #include "kernels.h"
 
+#include <assert.h>
 #include <immintrin.h>
 #include <stdlib.h>
-#include <string.h>
 
 #define TWO52 0x1p52
 #define ROUND_C 0x1.8p52 /* adding it rounds |x| < 2^51 to an integer */
@@ -360,19 +360,25 @@ static inline __attribute__((always_inline)) void fwd_r16(uint64_t *a, size_t n,
  * the operands the first stage multiplies are always admissible. */
 static bool fwd_plan(double q, double *b, int stages)
 {
-	double x = *b, ok = 1;
+	double x = *b;
+	bool ok = true;
 	for (int s = 0; s < stages; s++) {
 		if (s > 0 && x > Y_LIMIT)
-			ok = 0;
+			ok = false; /* a later stage's multiplicands */
 		x += rb(q, s == 0 ? *b : x);
 	}
 	if (ok && x <= Y_LIMIT) {
 		*b = x;
 		return false;
 	}
+	/* Reduced: below 0.5q + 2, then at most ~0.6q more per stage, so
+	 * about 3.1q after four stages, for any q < 2^50. */
 	x = redb(q) + rb(q, *b);
-	for (int s = 1; s < stages; s++)
+	for (int s = 1; s < stages; s++) {
+		assert(x <= Y_LIMIT);
 		x += rb(q, x);
+	}
+	assert(x <= Y_LIMIT);
 	*b = x;
 	return true;
 }
@@ -497,7 +503,10 @@ static double inv_r16_bound(double q)
 	double b1 = dmax(redb(q), rb(q, 2 * q)); /* after half-size 1 */
 	double b2 = 2 * b1;                       /* after half-size 2 */
 	double b3 = dmax(redb(q), rb(q, 2 * b2)); /* after half-size 4 */
-	return dmax(2 * b3, rb(q, 2 * b3));       /* after half-size 8 */
+	assert(2 * b2 <= Y_LIMIT);                /* its multiplicands */
+	double b4 = dmax(2 * b3, rb(q, 2 * b3));  /* after half-size 8 */
+	assert(b4 <= Y_LIMIT / 2);
+	return b4;
 }
 
 /* Radix-2 pass (half-size h, m blocks).  `red`: reduce the sums.  `last`:
@@ -573,6 +582,7 @@ static bool inv_plan(double q, double *b)
 	}
 	mx = dmax(redb(q), p1);
 	*b = dmax(2 * mx, rb(q, 2 * mx));
+	assert(2 * mx <= Y_LIMIT && *b <= lim);
 	return true;
 }
 
