@@ -116,6 +116,47 @@ hec_status hec_rns_conv_new(hec_rns_conv **out, size_t n, const uint64_t *from, 
 		cv->r64_shoup[j] = hec_ntt_shoup(cv->r64_mod_t[j], m->q);
 		cv->one_shoup[j] = hec_ntt_shoup(1 % m->q, m->q);
 	}
+#ifdef HECATE_HAVE_AVX2
+	/* The AVX2 kernel computes in doubles: every prime below 2^50, as for
+	 * the NTT kernels; HECATE_KERNEL=portable forces the portable code. */
+	bool small = true;
+	for (size_t i = 0; i < nf + nt; i++)
+		small &= cv->fm[i].q < HEC_MODULUS_SIMD_MAX;
+	if (small && hec_ntt_kernel_active() != HEC_KERNEL_PORTABLE) {
+		double *dw = malloc((4 * nf + 2 * nt + 2 * nt * nf) * sizeof *dw);
+		if (!dw) {
+			hec_rns_conv_free(cv);
+			return hec_error_set(HEC_ERR_NOMEM, "rns_conv: out of memory");
+		}
+		struct hec_conv_dbl *d = &cv->dbl;
+		d->f = dw;
+		d->f_half = d->f + nf;
+		d->w = d->f_half + nf;
+		d->wq = d->w + nf;
+		d->t = d->wq + nf;
+		d->tinv = d->t + nt;
+		d->c = d->tinv + nt;
+		d->cq = d->c + nt * nf;
+		for (size_t i = 0; i < nf; i++) {
+			const uint64_t f = cv->fm[i].q, w = cv->fhat_inv[i];
+			d->f[i] = (double)f;
+			d->f_half[i] = (double)cv->f_half[i];
+			d->w[i] = w > f / 2 ? -(double)(f - w) : (double)w;
+			d->wq[i] = d->w[i] / d->f[i];
+		}
+		for (size_t j = 0; j < nt; j++) {
+			const uint64_t t = cv->tm[j].q;
+			d->t[j] = (double)t;
+			d->tinv[j] = 1.0 / d->t[j];
+			for (size_t i = 0; i < nf; i++) {
+				const uint64_t c = cv->fhat_mod_t[j * nf + i];
+				d->c[j * nf + i] = c > t / 2 ? -(double)(t - c) : (double)c;
+				d->cq[j * nf + i] = d->c[j * nf + i] / d->t[j];
+			}
+		}
+		cv->avx2 = true;
+	}
+#endif
 	*out = cv;
 	return HEC_OK;
 }
@@ -127,6 +168,7 @@ void hec_rns_conv_free(hec_rns_conv *cv)
 	free(cv->fm);
 	free(cv->fhat_inv); /* the word block */
 	free(cv->f_inv);
+	free(cv->dbl.f);
 	free(cv);
 }
 
@@ -319,6 +361,14 @@ static void conv_block(const hec_rns_conv *cv, uint64_t *const *dst, const size_
                        size_t len)
 {
 	const size_t nf = cv->nf;
+#ifdef HECATE_HAVE_AVX2
+	if (cv->avx2 && mode != HEC_CONV_EXACT && len % 4 == 0) {
+		/* The block's rows of doubles take the place of its y_i. */
+		_hec_conv_block_avx2(cv, dst, sel, nsel, src, (double *)(scratch + k0 * nf), mode == HEC_CONV_CENTERED, k0,
+		                     len);
+		return;
+	}
+#endif
 	if (nf == 1 && mode != HEC_CONV_EXACT) {
 		conv_block_nf1(cv, dst, sel, nsel, src[0], mode == HEC_CONV_CENTERED, k0, len);
 		return;

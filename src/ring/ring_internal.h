@@ -34,8 +34,19 @@ enum hec_conv_mode {
  * RNS variant of FV like somewhat homomorphic encryption schemes", SAC
  * 2016): with F = prod f_i and F_i = F / f_i,
  *   y_i = [x_i * F_i^-1]_{f_i},   conv(x)_j = sum_i y_i * [F_i]_{t_j}. */
+/* The double-precision constants of the AVX2 block kernel (conv_avx2.c):
+ * sources f_i, floor(f_i / 2), the balanced [F_i^-1]_{f_i} (in
+ * [-f_i/2, f_i/2]) and its quotient by f_i; targets t_j, 1 / t_j, the
+ * balanced [F_i]_{t_j} at j * nf + i and their quotients by t_j. */
+struct hec_conv_dbl {
+	double *f, *f_half, *w, *wq;
+	double *t, *tinv, *c, *cq;
+};
+
 struct hec_rns_conv {
 	size_t n, nf, nt;
+	bool avx2;                  /* use the AVX2 block kernel (all primes < 2^50, kernel not portable) */
+	struct hec_conv_dbl dbl;    /* its constants (one allocation at dbl.f) */
 	hec_modulus_t *fm, *tm;     /* from / to moduli */
 	uint64_t *fhat_inv;         /* [F_i^-1]_{f_i}, nf words */
 	uint64_t *fhat_inv_shoup;   /* their Shoup quotients */
@@ -55,6 +66,11 @@ struct hec_rns_conv {
  * over blocks of coefficients. */
 void _hec_rns_conv_apply_sel(const hec_rns_conv *cv, uint64_t *const *dst, const size_t *sel, size_t nsel,
                              const uint64_t *const *src, uint64_t *scratch, enum hec_conv_mode mode);
+/* The AVX2 block kernel: coefficients [k0, k0 + len), len a multiple of 4
+ * and at most the block size; approximate or centered mode; yd: nf * len
+ * doubles of scratch. */
+void _hec_conv_block_avx2(const hec_rns_conv *cv, uint64_t *const *dst, const size_t *sel, size_t nsel,
+                          const uint64_t *const *src, double *yd, bool centered, size_t k0, size_t len);
 /* The portable reference of the same (one target at a time, no
  * specialisation, single-threaded), for tests: results are identical. */
 void _hec_rns_conv_apply_ref(const hec_rns_conv *cv, uint64_t *const *dst, const size_t *sel, size_t nsel,

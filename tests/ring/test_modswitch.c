@@ -229,26 +229,31 @@ static void check_conv_vs_ref(test_rng *g, size_t n, const uint64_t *from, size_
 		dst[j] = malloc(n * sizeof(uint64_t));
 		ref[j] = malloc(n * sizeof(uint64_t));
 	}
-	for (int mode = 0; mode < 3; mode++) {
-		for (int subset = 0; subset < 2; subset++) {
-			/* subset: targets in reverse order, every other one dropped. */
-			size_t nsel = 0;
-			for (size_t j = 0; j < nt; j++)
-				if (!subset || j % 2 == 0)
-					sel[nsel++] = subset ? nt - 1 - j : j;
-			for (size_t j = 0; j < nt; j++) {
-				memset(dst[j], 0xa5, n * sizeof(uint64_t));
-				memset(ref[j], 0x5a, n * sizeof(uint64_t));
+	/* impl 0: as dispatched (the AVX2 kernel where the primes and the CPU
+	 * allow); 1: the portable optimised code forced. */
+	for (int impl = 0; impl < 2; impl++) {
+		cv->avx2 = cv->avx2 && impl == 0;
+		for (int mode = 0; mode < 3; mode++) {
+			for (int subset = 0; subset < 2; subset++) {
+				/* subset: targets in reverse order, every other one dropped. */
+				size_t nsel = 0;
+				for (size_t j = 0; j < nt; j++)
+					if (!subset || j % 2 == 0)
+						sel[nsel++] = subset ? nt - 1 - j : j;
+				for (size_t j = 0; j < nt; j++) {
+					memset(dst[j], 0xa5, n * sizeof(uint64_t));
+					memset(ref[j], 0x5a, n * sizeof(uint64_t));
+				}
+				_hec_rns_conv_apply_ref(cv, ref, subset ? sel : NULL, nsel, (const uint64_t *const *)src, scratch,
+				                        (enum hec_conv_mode)mode);
+				_hec_rns_conv_apply_sel(cv, dst, subset ? sel : NULL, nsel, (const uint64_t *const *)src, scratch,
+				                        (enum hec_conv_mode)mode);
+				for (size_t s = 0; s < nsel; s++)
+					for (size_t k = 0; k < n; k++)
+						ck_assert_msg(dst[s][k] == ref[s][k], "conv vs ref: impl %d mode %d nf=%zu target %zu k=%zu: %llu != %llu " SEED_FMT,
+						              impl, mode, nf, s, k, (unsigned long long)dst[s][k], (unsigned long long)ref[s][k],
+						              SEED_ARG(g));
 			}
-			_hec_rns_conv_apply_ref(cv, ref, subset ? sel : NULL, nsel, (const uint64_t *const *)src, scratch,
-			                        (enum hec_conv_mode)mode);
-			_hec_rns_conv_apply_sel(cv, dst, subset ? sel : NULL, nsel, (const uint64_t *const *)src, scratch,
-			                        (enum hec_conv_mode)mode);
-			for (size_t s = 0; s < nsel; s++)
-				for (size_t k = 0; k < n; k++)
-					ck_assert_msg(dst[s][k] == ref[s][k], "conv vs ref: mode %d nf=%zu target %zu k=%zu: %llu != %llu " SEED_FMT,
-					              mode, nf, s, k, (unsigned long long)dst[s][k], (unsigned long long)ref[s][k],
-					              SEED_ARG(g));
 		}
 	}
 	for (size_t i = 0; i < nf; i++)
