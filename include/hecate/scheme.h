@@ -245,6 +245,13 @@ hec_status hec_ckks_mul_const(hec_evaluator *ev, hec_ciphertext *dst, const hec_
  * the inputs. */
 hec_status hec_ckks_lincomb(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *const *cts,
                             const double *w, size_t n, double const_scale);
+/* Many weighted sums at once: dst[r] = sum_i w[r * n + i] * cts[i] for
+ * r < rows (a plaintext matrix times a vector of ciphertexts), blocked so
+ * each input coefficient block is read once for all rows (a GEMM with
+ * 128-bit accumulators), OpenMP over limbs and blocks.  Same rules as
+ * hec_ckks_lincomb; the dst[r] must be distinct from the inputs. */
+hec_status hec_ckks_lincomb_many(hec_evaluator *ev, hec_ciphertext *const *dst, size_t rows,
+                                 const hec_ciphertext *const *cts, const double *w, size_t n, double const_scale);
 /* dst = a * k for an integer k; no scale change, no level used. */
 hec_status hec_ckks_mul_int(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a, int64_t k);
 /* Divide by the last prime: level - 1, scale / q_level. */

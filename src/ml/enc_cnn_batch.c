@@ -53,43 +53,32 @@ hec_status hec_ml_enc_batch_encrypt(const hec_ml_enc_plan *p, const hec_secret_k
 	return s;
 }
 
-/* y[r] = act(sum_l A[r][l] x[l] + bias[r]) for r < rows, with the weights
- * of row r gathered (zeros skipped) into idx/w. */
+/* y[r] = act(sum_l A[r][l] x[l] + bias[r]) for r < rows: one blocked
+ * matrix product over all rows (hec_ckks_lincomb_many), then per row the
+ * rescale, the bias and the squaring. */
 static hec_status dense_layer(hec_evaluator *ev, hec_ciphertext **y, hec_ciphertext *const *x, size_t n_in,
                               size_t rows, const double *A, size_t lda, const size_t *col_of, const double *bias,
                               bool square, double beta)
 {
-	const hec_ciphertext **sel = malloc(n_in * sizeof *sel);
-	double *w = malloc(n_in * sizeof *w);
-	hec_status s = sel && w ? HEC_OK : hec_error_set(HEC_ERR_NOMEM, "batch classify: out of memory");
+	double *W = calloc(rows * n_in, sizeof *W);
+	if (!W)
+		return hec_error_set(HEC_ERR_NOMEM, "batch classify: out of memory");
+	for (size_t r = 0; r < rows; r++)
+		for (size_t l = 0; l < n_in; l++)
+			W[r * n_in + l] = A[r * lda + (col_of ? col_of[l] : l)];
+	hec_status s = hec_ckks_lincomb_many(ev, y, rows, (const hec_ciphertext *const *)x, W, n_in, 0);
+	free(W);
 	for (size_t r = 0; r < rows && s == HEC_OK; r++) {
-		size_t cnt = 0;
-		for (size_t l = 0; l < n_in; l++) {
-			double a = A[r * lda + (col_of ? col_of[l] : l)];
-			if (a != 0) {
-				sel[cnt] = x[l];
-				w[cnt++] = a;
-			}
-		}
-		if (cnt == 0) {
-			/* An all-zero row: 0 * x at the right scale. */
-			sel[0] = x[0];
-			w[0] = 0;
-			cnt = 1;
-		}
-		s = hec_ckks_lincomb(ev, y[r], (const hec_ciphertext *const *)sel, w, cnt, 0);
-		if (s == HEC_OK)
-			s = hec_ckks_rescale(ev, y[r], y[r]);
-		if (s == HEC_OK && bias[r] + (square ? beta : 0) != 0)
-			s = hec_ckks_add_const(ev, y[r], y[r], bias[r] + (square ? beta : 0));
+		s = hec_ckks_rescale(ev, y[r], y[r]);
+		double add = bias[r] + (square ? beta : 0);
+		if (s == HEC_OK && add != 0)
+			s = hec_ckks_add_const(ev, y[r], y[r], add);
 		if (s == HEC_OK && square) {
 			s = hec_ckks_mul_relin(ev, y[r], y[r], y[r]);
 			if (s == HEC_OK)
 				s = hec_ckks_rescale(ev, y[r], y[r]);
 		}
 	}
-	free(sel);
-	free(w);
 	return s;
 }
 

@@ -105,3 +105,103 @@ hec_status hec_ckks_lincomb(hec_evaluator *ev, hec_ciphertext *dst, const hec_ci
 	dst->seeded = false;
 	return HEC_OK;
 }
+
+/* Coefficients per block: rows x BLK 128-bit accumulators stay in cache. */
+#define LC_BLK 128
+
+hec_status hec_ckks_lincomb_many(hec_evaluator *ev, hec_ciphertext *const *dst, size_t rows,
+                                 const hec_ciphertext *const *cts, const double *w, size_t n, double const_scale)
+{
+	if (n == 0 || rows == 0)
+		return hec_error_set(HEC_ERR_ARG, "lincomb: no inputs or no outputs");
+	const hec_context *c = ev->ctx;
+	const hec_ciphertext *a0 = cts[0];
+	for (size_t i = 0; i < n; i++) {
+		if (cts[i]->ctx != c)
+			return hec_error_set(HEC_ERR_MISMATCH, "lincomb: input %zu belongs to another context", i);
+		if (cts[i]->level != a0->level || cts[i]->size != 2 || fabs(cts[i]->scale / a0->scale - 1) > 0x1p-30)
+			return hec_error_set(HEC_ERR_LEVEL, "lincomb: input %zu differs in level, size or scale from input 0", i);
+		for (size_t r = 0; r < rows; r++)
+			if (dst[r] == cts[i])
+				return hec_error_set(HEC_ERR_ARG, "lincomb: output %zu aliases input %zu", r, i);
+	}
+	for (size_t k = 0; k < rows * n; k++)
+		if (!isfinite(w[k]))
+			return hec_error_set(HEC_ERR_ARG, "lincomb: weight %zu is not finite", k);
+	if (const_scale == 0)
+		const_scale = (double)hec_ring_q(c->ring, a0->level);
+	if (!(const_scale > 0) || !isfinite(const_scale))
+		return hec_error_set(HEC_ERR_ARG, "lincomb: const_scale must be finite and positive");
+	size_t N = hec_context_n(c), limbs = a0->level + 1;
+	hec_status s = HEC_OK;
+	for (size_t r = 0; r < rows && s == HEC_OK; r++)
+		s = _hec_ciphertext_shape(dst[r], 2, a0->level);
+	if (s != HEC_OK)
+		return s;
+	/* Weight residues per limb, column-major per input (w_i's rows
+	 * together), and per input the rows with a nonzero weight. */
+	uint64_t *wr = malloc(limbs * n * rows * sizeof *wr);
+	if (!wr)
+		return hec_error_set(HEC_ERR_NOMEM, "lincomb: out of memory");
+	for (size_t l = 0; l < limbs; l++) {
+		const hec_modulus_t *m = hec_ring_q_mod(c->ring, l);
+		for (size_t i = 0; i < n; i++)
+			for (size_t r = 0; r < rows; r++) {
+				double x = w[r * n + i];
+				wr[(l * n + i) * rows + r] = x == 0 ? 0 : weight_residue(x * const_scale, m);
+			}
+	}
+	size_t blk = N < LC_BLK ? N : LC_BLK, nblk = N / blk, jobs = limbs * 2 * nblk;
+	bool oom = false;
+#pragma omp parallel
+	{
+		hec_u128 *acc = malloc(rows * blk * sizeof *acc);
+		if (!acc) {
+#pragma omp atomic write
+			oom = true;
+		}
+#pragma omp for schedule(dynamic, 1)
+		for (size_t job = 0; job < jobs; job++) {
+			if (!acc)
+				continue;
+			size_t l = job / (2 * nblk), h = job / nblk % 2, k0 = job % nblk * blk;
+			const hec_modulus_t *m = hec_ring_q_mod(c->ring, l);
+			uint64_t r64 = (uint64_t)(((hec_u128)1 << 64) % m->q);
+			/* Products are below 2^(2k); 2^(128-2k) of them fit. */
+			unsigned slack = 128 - 2 * m->bits;
+			size_t per_fold = slack >= 20 ? ((size_t)1 << 20) : ((size_t)1 << slack), since = 0;
+			memset(acc, 0, rows * blk * sizeof *acc);
+			for (size_t i = 0; i < n; i++) {
+				const uint64_t *x = hec_poly_limb(&cts[i]->c[h], l) + k0;
+				const uint64_t *wi = wr + (l * n + i) * rows;
+				for (size_t r = 0; r < rows; r++) {
+					uint64_t wv = wi[r];
+					if (!wv)
+						continue;
+					hec_u128 *ar = acc + r * blk;
+					for (size_t k = 0; k < blk; k++)
+						ar[k] += (hec_u128)x[k] * wv;
+				}
+				if (++since == per_fold) {
+					for (size_t k = 0; k < rows * blk; k++)
+						acc[k] = reduce_wide(acc[k], m, r64);
+					since = 0;
+				}
+			}
+			for (size_t r = 0; r < rows; r++) {
+				uint64_t *out = hec_poly_limb(&dst[r]->c[h], l) + k0;
+				for (size_t k = 0; k < blk; k++)
+					out[k] = reduce_wide(acc[r * blk + k], m, r64);
+			}
+		}
+		free(acc);
+	}
+	free(wr);
+	if (oom)
+		return hec_error_set(HEC_ERR_NOMEM, "lincomb: out of memory");
+	for (size_t r = 0; r < rows; r++) {
+		dst[r]->scale = a0->scale * const_scale;
+		dst[r]->seeded = false;
+	}
+	return HEC_OK;
+}

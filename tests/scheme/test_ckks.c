@@ -567,6 +567,30 @@ START_TEST(test_lincomb)
 	               bound_rescale(N) / f.scale;
 	ck_assert_msg(max_err(got, want, n) <= bound, "lincomb err=%g bound=%g " SEED_FMT, max_err(got, want, n), bound,
 	              SEED_ARG(&r));
+	/* The blocked many-rows version: row 0 = w, row 1 = -w, row 2 = 0. */
+	double *W3 = calloc(3 * K, sizeof *W3);
+	for (int k = 0; k < K; k++) {
+		W3[k] = w[k];
+		W3[K + k] = -w[k];
+	}
+	hec_ciphertext *outs[3];
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(hec_ciphertext_new(&outs[i], f.c), HEC_OK);
+	ck_assert_msg(hec_ckks_lincomb_many(f.ev, outs, 3, (const hec_ciphertext *const *)cts, W3, K, 0) == HEC_OK, "%s",
+	              hec_error_detail());
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(hec_ckks_rescale(f.ev, outs[i], outs[i]), HEC_OK);
+		decrypt_values(&f, got, outs[i]);
+		double complex sign = i == 0 ? 1 : i == 1 ? -1 : 0;
+		double err = 0;
+		for (size_t j = 0; j < n; j++)
+			err = fmax(err, cabs(got[j] - sign * want[j]));
+		ck_assert_msg(err <= bound, "lincomb_many row %d err=%g " SEED_FMT, i, err, SEED_ARG(&r));
+	}
+	ck_assert_int_eq(hec_ckks_lincomb_many(f.ev, cts, 1, (const hec_ciphertext *const *)cts, W3, K, 0), HEC_ERR_ARG);
+	for (int i = 0; i < 3; i++)
+		hec_ciphertext_free(outs[i]);
+	free(W3);
 	/* Aliasing the destination and mixing levels are refused. */
 	ck_assert_int_eq(hec_ckks_lincomb(f.ev, cts[0], (const hec_ciphertext *const *)cts, w, K, 0), HEC_ERR_ARG);
 	ck_assert_int_eq(hec_ckks_drop_to_level(f.ev, cts[1], cts[1], 1), HEC_OK);
