@@ -1,11 +1,12 @@
 /* The BFV conversion kernel (bfv_kernel.c) in AVX2 double precision, for
- * primes below 2^50 and rows below 2^50.
+ * primes below 2^50 and rows below 2^52.
  *
  * The arithmetic is that of the AVX2 NTT (src/ntt/ntt_avx2.c): a product
  * y c of a row value and a balanced constant |c| <= p/2 splits exactly into
  * h + l with h = fl(y c) and l = fma(y, c, -h); the quotient estimate
  * qt = round(y (c / p)) is off by less than one, so r = (h - qt p) + l =
- * y c - qt p is an exact integer with |r| <= 3p/4, computed without
+ * y c - qt p is an exact integer with |r| <= 3p/4 (|y (c / p)| <= 2^51
+ * keeps the rounding trick valid), computed without
  * rounding because every intermediate is an integer below 2^53 (Ogita,
  * Rump, Oishi, "Accurate sum and dot product", SIAM J. Sci. Comput. 2005,
  * for the exact two-product; D. Harvey, J. Symb. Comp. 2014, for the

@@ -81,10 +81,21 @@ static hec_status build_level(struct hec_bfv_ctx *b, const hec_ring *r, size_t l
 	if (!v->delta || !v->dec_omega || !v->dec_theta_hi || !v->dec_theta_lo || !v->sc_ainv || !v->sc_ainv_shoup ||
 	    !v->sc_qinv || !v->sc_gfrac || !v->tr_psi || !v->sc_q || !v->sc_pre)
 		return hec_error_set(HEC_ERR_NOMEM, "bfv: out of memory");
+	/* The rounding terms are below (number of terms) x (largest prime):
+	 * one row when that stays below 2^52 (the AVX2 kernel's row bound),
+	 * else two rows of 32-bit halves. */
+	uint64_t qmax = 0, rmax = 0;
+	for (size_t i = 0; i < k; i++)
+		qmax = hec_ring_q(r, i) > qmax ? hec_ring_q(r, i) : qmax;
+	for (size_t j = 0; j < m; j++)
+		rmax = hec_ring_q(b->aux, j) > rmax ? hec_ring_q(b->aux, j) : rmax;
+	v->srq_split = (hec_u128)qmax * k >= (UINT64_C(1) << 52);
+	v->str_split = (hec_u128)rmax * m >= (UINT64_C(1) << 52);
+	const size_t srq_nr = k + 2 + v->srq_split, str_nr = m + 1 + v->str_split;
 	hec_status s;
 	if ((s = _hec_bfv_plan_alloc(&v->ext, k + 1, m, false)) != HEC_OK ||
-	    (s = _hec_bfv_plan_alloc(&v->srq, k + 3, k + m, false)) != HEC_OK ||
-	    (s = _hec_bfv_plan_alloc(&v->str, m + 2, k, true)) != HEC_OK)
+	    (s = _hec_bfv_plan_alloc(&v->srq, srq_nr, k + m, false)) != HEC_OK ||
+	    (s = _hec_bfv_plan_alloc(&v->str, str_nr, k, true)) != HEC_OK)
 		return s;
 
 	/* Target primes: Q then R. */
@@ -143,7 +154,7 @@ static hec_status build_level(struct hec_bfv_ctx *b, const hec_ring *r, size_t l
 		 * the fraction g_i = [R]_{q_i} / q_i. */
 		mpz_fdiv_q_ui(y, R, q);
 		for (size_t j = 0; j < k + m; j++)
-			v->srq.coef[j * (k + 3) + i] = mpz_mod_u64(y, pr[j]);
+			v->srq.coef[j * srq_nr + i] = mpz_mod_u64(y, pr[j]);
 		v->sc_gfrac[i] = frac64(mpz_mod_u64(R, q), q);
 		/* Scaling by t / R: b_i = (Q R / q_i)^-1 mod q_i; the own-row
 		 * constant b_i t (Q / q_i) mod q_i. */
@@ -159,10 +170,11 @@ static hec_status build_level(struct hec_bfv_ctx *b, const hec_ring *r, size_t l
 		v->ext.coef[j * (k + 1) + k] = negq;
 	}
 	for (size_t j = 0; j < k + m && s == HEC_OK; j++) {
-		uint64_t *c = v->srq.coef + j * (k + 3);
+		uint64_t *c = v->srq.coef + j * srq_nr;
 		c[k] = 1 % pr[j];
-		c[k + 1] = (UINT64_C(1) << 32) % pr[j];
-		c[k + 2] = j < k ? (pr[j] - mpz_mod_u64(R, pr[j])) % pr[j] : 0;
+		if (v->srq_split)
+			c[k + 1] = (UINT64_C(1) << 32) % pr[j];
+		c[srq_nr - 1] = j < k ? (pr[j] - mpz_mod_u64(R, pr[j])) % pr[j] : 0;
 	}
 	for (size_t j = 0; j < m && s == HEC_OK; j++) {
 		const uint64_t rj = rs[j];
@@ -179,11 +191,12 @@ static hec_status build_level(struct hec_bfv_ctx *b, const hec_ring *r, size_t l
 		uint64_t vr = mpz_fdiv_q_ui(y, x, rj); /* y = B_j, vr = [V]_{r_j} */
 		v->tr_psi[j] = frac64(vr, rj);
 		for (size_t i = 0; i < k; i++)
-			v->str.coef[i * (m + 2) + j] = mpz_mod_u64(y, qs[i]);
+			v->str.coef[i * str_nr + j] = mpz_mod_u64(y, qs[i]);
 	}
 	for (size_t i = 0; i < k && s == HEC_OK; i++) {
-		v->str.coef[i * (m + 2) + m] = 1 % qs[i];
-		v->str.coef[i * (m + 2) + m + 1] = (UINT64_C(1) << 32) % qs[i];
+		v->str.coef[i * str_nr + m] = 1 % qs[i];
+		if (v->str_split)
+			v->str.coef[i * str_nr + m + 1] = (UINT64_C(1) << 32) % qs[i];
 	}
 	mpz_clears(Q, R, x, y, NULL);
 	if (s != HEC_OK)

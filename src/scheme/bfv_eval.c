@@ -268,18 +268,19 @@ static hec_status apply_galois(hec_evaluator *ev, hec_ciphertext *dst, const hec
 {
 	const hec_ring *r = ev->ctx->ring;
 	size_t level = a->level, limbs = level + 1;
-	hec_poly *t = &ev->tmp[2], *o1 = &ev->tmp[3];
+	hec_poly *t = &ev->tmp[2];
 	hec_status s;
-	/* Key-switch c1(X^g) from s(X^g) to s; c0(X^g) needs no switching. */
+	/* Key-switch c1(X^g) from s(X^g) to s; c0(X^g) needs no switching.
+	 * Both halves of a are consumed (raised, or mapped into t) before dst
+	 * is written, so dst may be a. */
 	if ((s = _hec_poly_reserve(t, r, HEC_BASIS_Q, limbs, true)) != HEC_OK ||
 	    (s = hec_poly_automorphism(t, &a->c[1], g)) != HEC_OK || (s = _hec_keyswitch_raise(ev, t)) != HEC_OK ||
 	    (s = hec_poly_automorphism(t, &a->c[0], g)) != HEC_OK)
 		return s;
 	if ((s = _hec_ciphertext_shape(dst, 2, level)) != HEC_OK ||
-	    (s = _hec_keyswitch_apply(ev, &dst->c[0], o1, level, k, 0)) != HEC_OK)
+	    (s = _hec_keyswitch_apply(ev, &dst->c[0], &dst->c[1], level, k, 0)) != HEC_OK)
 		return s;
 	hec_poly_add(&dst->c[0], &dst->c[0], t);
-	hec_poly_copy(&dst->c[1], o1);
 	dst->scale = 1;
 	dst->seeded = false;
 	return HEC_OK;

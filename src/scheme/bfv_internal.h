@@ -24,7 +24,7 @@
  * RNS conversion and scaling of the multiplication): for each target j,
  *   out_j[x] = (sum_i rows[i][x] c[j][i] + own_j[x] o[j]) mod p_j,
  * over a block of coefficients.  Rows are shared by all targets; own_j is
- * a row of target j's own (NULL-able).  Row values are below 2^50 on the
+ * a row of target j's own (NULL-able).  Row values are below 2^52 on the
  * AVX2 path (every prime below 2^50), below 2^61 on the portable one. */
 #define HEC_BFV_BLOCK 64
 struct hec_bfv_plan {
@@ -91,7 +91,8 @@ struct hec_bfv_level {
 	 *  - First operand, exact extension Q -> R ("ext", rows y_i and v):
 	 *    x mod r_j = sum_i y_i [Q/q_i]_{r_j} + v [-Q]_{r_j}.
 	 *  - Second operand, b' = round(R x / Q) over Q and R ("srq", rows
-	 *    y_i, the rounding term split in 32-bit halves, v): with
+	 *    y_i, the rounding term (in 32-bit halves if it may reach 2^52),
+	 *    v): with
 	 *    R / q_i = G_i + g_i (integer and fractional parts),
 	 *    b' = sum_i y_i G_i + round(sum_i y_i g_i) - v R. */
 	uint64_t *sc_q;          /* q_i, k words */
@@ -101,6 +102,7 @@ struct hec_bfv_level {
 	double *sc_pre;          /* AVX2: a_i balanced, a_i / q_i, q_i (3 k) */
 	uint64_t *sc_gfrac;      /* floor(g_i 2^64) */
 	struct hec_bfv_plan ext, srq;
+	bool srq_split, str_split; /* rounding terms in two 32-bit rows (else one) */
 	/* Multiplication, after tensoring in Q u R: round(t x / R) mod q_i
 	 * ("str", rows y_j = the R residues and the rounding term, own rows
 	 * the Q residues).  With b_i = [(QR/q_i)^-1]_{q_i},

@@ -53,7 +53,7 @@ static inline uint64_t round_fixed(const uint64_t *y, size_t stride, const uint6
 
 /* The rows of a conversion from x (k limbs): y_i and v (the kernel twins
  * prep), and with `frac` the rounding term round(sum_i y_i g_i) of the
- * R / Q scaling split into 32-bit halves at rows k and k + 1. */
+ * R / Q scaling at row k (and k + 1: its 32-bit halves, if split). */
 static void prep_y(const struct hec_bfv_ctx *b, uint64_t *rows, const struct hec_bfv_level *v,
                    const uint64_t *const *in, size_t x0, size_t len, bool frac, size_t vrow)
 {
@@ -62,8 +62,9 @@ static void prep_y(const struct hec_bfv_ctx *b, uint64_t *rows, const struct hec
 	if (frac) {
 		for (size_t x = 0; x < len; x++) {
 			uint64_t rnd = round_fixed(rows + x, BLOCK, v->sc_gfrac, k);
-			rows[k * BLOCK + x] = rnd & 0xffffffffu;
-			rows[(k + 1) * BLOCK + x] = rnd >> 32;
+			rows[k * BLOCK + x] = v->srq_split ? rnd & 0xffffffffu : rnd;
+			if (v->srq_split)
+				rows[(k + 1) * BLOCK + x] = rnd >> 32;
 		}
 	}
 }
@@ -104,7 +105,7 @@ static void scale_rq(const struct hec_bfv_ctx *b, const struct hec_bfv_level *v,
 		/* The block's inputs are all read into rows before any output of
 		 * the block is written: outq may alias in. */
 		const uint64_t *rp[HEC_PARAMS_MAX_Q + 3];
-		prep_y(b, rows, v, (const uint64_t *const *)ip, x0, len, true, v->k + 2);
+		prep_y(b, rows, v, (const uint64_t *const *)ip, x0, len, true, v->srq.nr - 1);
 		for (size_t i = 0; i < v->srq.nr; i++)
 			rp[i] = rows + i * BLOCK;
 		b->lincomb(o, x0, rp, NULL, &v->srq, len);
@@ -129,11 +130,11 @@ static void scale_tr(const struct hec_bfv_ctx *b, const struct hec_bfv_level *v,
 			rp[j] = r[j] + x0;
 		for (size_t x = 0; x < len; x++) {
 			uint64_t rnd = round_fixed(r[0] + x0 + x, n, v->tr_psi, m); /* limb j is n words after limb j - 1 */
-			lo[x] = rnd & 0xffffffffu;
+			lo[x] = v->str_split ? rnd & 0xffffffffu : rnd;
 			hi[x] = rnd >> 32;
 		}
 		rp[m] = lo;
-		rp[m + 1] = hi;
+		rp[m + 1] = hi; /* a row only when split (str.nr = m + 2) */
 		/* Target i's own row is x_i itself, read before it is
 		 * overwritten (same coefficient). */
 		b->lincomb(q, x0, rp, (const uint64_t *const *)q, &v->str, len);
