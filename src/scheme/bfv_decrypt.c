@@ -2,13 +2,13 @@
  *
  * With x = [c0 + c1 s (+ c2 s^2)]_Q, a ciphertext holds m with invariant
  * noise v when t x / Q = m + v + t k for an integer polynomial k
- * (Bajard, Eynard, Hasan, Zucca, SAC 2016, section 2; SEAL's "invariant
+ * (Bajard, Eynard, Hasan, Zucca, SAC 2016; SEAL's "invariant
  * noise").  Decryption rounds t x / Q and reduces mod t; it is correct
  * while every |v_i| < 1/2.  The budget is -log2(2 max |v_i|) bits.
  *
  * Decryption follows the "simple scaling" of Halevi, Polyakov, Shoup (An
  * improved RNS variant of the BFV homomorphic encryption scheme, CT-RSA
- * 2019, section 3.2): t x / Q = sum_i x_i (t a_i / q_i) - t u with
+ * 2019): t x / Q = sum_i x_i (t a_i / q_i) - t u with
  * a_i = [(Q/q_i)^-1]_{q_i}, so mod t only the words x_i (omega_i + theta_i)
  * matter.  HPS evaluate the fractional part in floating point; here theta_i
  * is a 128-bit fixed-point fraction, so the sum's fractional part, which is

@@ -5,24 +5,29 @@
  * Vercauteren, ePrint 2012/144).  The integers exceed Q, so the product is
  * formed in a larger RNS basis Q u R.  Halevi, Polyakov and Shoup ("An
  * improved RNS variant of the BFV homomorphic encryption scheme", CT-RSA
- * 2019, section 4) extend both operands exactly from Q to Q u R, multiply,
- * scale by t / Q into R and extend back to Q.  Kim, Polyakov and Zucca
- * ("Revisiting homomorphic encryption schemes for finite fields",
- * ASIACRYPT 2021, section 4) scale the second operand by R / Q up front
- * instead, b' = round(R b / Q), so the product a b' ~ (R / Q) a b is divided
- * by R rather than Q: the final scaling round(t a b' / R) lands in Q
- * directly, and any wrap-around of the product modulo Q R disappears in it
- * (a multiple of Q R becomes a multiple of t Q).  R only needs to exceed
- * Q t (bfv_context.c) for the rounding of b' to cost a few bits of noise at
- * most: |t a (b' - R b / Q) / R| <= t N Q / (2 R).
+ * 2019) extend both operands exactly from Q to Q u R, multiply, scale by
+ * t / Q into R and extend back to Q.  Kim, Polyakov and Zucca ("Revisiting
+ * homomorphic encryption schemes for finite fields", ASIACRYPT 2021) scale
+ * the second operand by R / Q up front instead, b' = round(R b / Q), so the
+ * product a b' ~ (R / Q) a b is divided by R rather than Q: the final
+ * scaling round(t a b' / R) lands in Q directly, and any wrap-around of the
+ * product modulo Q R disappears in it (a multiple of Q R becomes a
+ * multiple of t Q).  The rounding of b' costs |t a (b' - R b / Q) / R| <=
+ * t N Q / (2 R) per component, far below the product's own noise for
+ * R >= Q sqrt(N) 2^4 (bfv_context.c; the test checks it against GMP).
  *
  * Steps at level l (k primes of Q, m of R), the operands in NTT form:
- *   1. a: inverse NTT, exact extension Q -> R (HPS floating-point
- *      correction, hec_rns_conv_apply_exact), NTT over R;
- *   2. b: inverse NTT, b' = round(R b / Q) over Q and R in one pass
- *      (bfv_internal.h), NTT over Q and R;
+ *   1. a: inverse NTT, exact extension Q -> R (HPS's floating-point
+ *      correction of the CRT overflow), NTT over R;
+ *   2. b: inverse NTT, b' = round(R b / Q) over Q and R in one pass, NTT
+ *      over Q and R;
  *   3. the tensor (a0 b0', a0 b1' + a1 b0', a1 b1') pointwise over Q u R;
- *   4. inverse NTT over Q u R, round(t x / R) into Q, NTT over Q. */
+ *   4. inverse NTT over Q u R, round(t x / R) into Q, NTT over Q (for
+ *      mul_relin, the third polynomial goes to key switching as it is).
+ * Each conversion of 1, 2 and 4 is one linear combination of prepared rows
+ * per target prime (bfv_internal.h), computed by the kernel twins of
+ * bfv_kernel.c / bfv_avx2.c over blocks of 64 coefficients, the blocks
+ * spread over OpenMP threads. */
 #include <stdlib.h>
 #include <string.h>
 
