@@ -68,8 +68,10 @@ void _hec_bfv_plan_finish(struct hec_bfv_plan *pl, const uint64_t *primes)
 	}
 }
 
-/* 128-bit sums of word products: at most 51 products of two values below
- * 2^61 each (nr <= 48 + 3), so below 2^128. */
+/* 128-bit sums of word products, below 2^128: the plans with rows and
+ * constants up to 2^61 (Q residues against Q constants) have at most
+ * 48 + 3 rows, 51 * 2^122 < 2^128; longer ones (the R residues of the
+ * t / R scaling, up to 64 + 2 rows) have rows below 2^50. */
 void _hec_bfv_lincomb_portable(uint64_t *const *out, size_t x0, const uint64_t *const *rows,
                                const uint64_t *const *own, const struct hec_bfv_plan *pl, size_t len)
 {
