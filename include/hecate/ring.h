@@ -106,6 +106,22 @@ hec_status hec_poly_neg(hec_poly *dst, const hec_poly *a);
 hec_status hec_poly_mul(hec_poly *dst, const hec_poly *a, const hec_poly *b);
 /* dst += a * b pointwise (NTT form only). */
 hec_status hec_poly_mul_acc(hec_poly *dst, const hec_poly *a, const hec_poly *b);
+/* Inner product: dst = sum_{j < count} a[j] * b[j] pointwise (NTT form
+ * only), a and b arrays of `count` polynomials (1 <= count <=
+ * HEC_POLY_DOT_MAX) meeting the rules above; dst->limbs limbs are
+ * computed.  The sums are kept unreduced and reduced once per coefficient:
+ * fewer instructions than zeroing dst and calling hec_poly_mul_acc count
+ * times, and the same result bit for bit.  dst may alias any a[j] or b[j].
+ * Does not allocate; OpenMP over limbs. */
+#define HEC_POLY_DOT_MAX 64
+hec_status hec_poly_dot(hec_poly *dst, const hec_poly *a, const hec_poly *b, size_t count);
+/* Two inner products sharing a: dst0 = sum_j a[j] * b0[j] and dst1 = sum_j
+ * a[j] * b1[j], reading each a[j] once (key switching's products of the
+ * raised digits with both halves of the key).  Same rules as hec_poly_dot;
+ * dst0 and dst1 are distinct, with the same number of limbs, and either
+ * may alias any input. */
+hec_status hec_poly_dot2(hec_poly *dst0, hec_poly *dst1, const hec_poly *a, const hec_poly *b0, const hec_poly *b1,
+                         size_t count);
 /* dst = a * k for a signed integer k (any form). */
 hec_status hec_poly_mul_int(hec_poly *dst, const hec_poly *a, int64_t k);
 /* dst = a * c where c[i] is a residue mod prime i (an RNS constant). */

@@ -148,6 +148,120 @@ hec_status hec_poly_mul_acc(hec_poly *dst, const hec_poly *a, const hec_poly *b)
 	return HEC_OK;
 }
 
+/* Products a b < q^2 < 2^122 for q < 2^61: 64 of them, plus a reduced
+ * partial sum, stay below 2^128. */
+#define DOT_CHUNK 64
+/* Coefficients per pass: the 128-bit sums (4 KB) stay in L1 while every
+ * term's operands stream through. */
+#define DOT_BLOCK 256
+
+/* 2^64 mod q with its Shoup quotient, and floor(2^64 / q), for
+ * hec_reduce_u128_any. */
+struct dot_consts {
+	uint64_t q, r64, r64s, ones;
+};
+
+static struct dot_consts dot_consts_of(const hec_modulus_t *m)
+{
+	struct dot_consts c;
+	c.q = m->q;
+	c.r64 = hec_ntt_mod_add(hec_ntt_mod_reduce(UINT64_MAX, m), 1 % m->q, m->q);
+	c.r64s = hec_ntt_shoup(c.r64, m->q);
+	c.ones = hec_ntt_shoup(1 % m->q, m->q);
+	return c;
+}
+
+/* One limb: d[o] = sum_j a_j b[o]_j mod q for nout = 1 or 2 outputs, in
+ * blocks of coefficients; block [k0, k0 + len) is written only after every
+ * term's block was read, so d[o] may be any input.  In: [0, q).  Out:
+ * [0, q). */
+void _hec_poly_dot_limb_ref(uint64_t *const *d, size_t nout, const uint64_t *const *a,
+                            const uint64_t *const *const *b, size_t count, size_t n, const hec_modulus_t *m)
+{
+	const struct dot_consts c = dot_consts_of(m);
+	hec_u128 acc[2][DOT_BLOCK];
+	for (size_t k0 = 0; k0 < n; k0 += DOT_BLOCK) {
+		const size_t len = n - k0 < DOT_BLOCK ? n - k0 : DOT_BLOCK;
+		for (size_t j = 0; j < count; j++) {
+			const uint64_t *x = a[j] + k0;
+			for (size_t o = 0; o < nout; o++) {
+				const uint64_t *y = b[o][j] + k0;
+				hec_u128 *ac = acc[o];
+				if (j == 0) {
+					for (size_t k = 0; k < len; k++)
+						ac[k] = (hec_u128)x[k] * y[k];
+				} else {
+					for (size_t k = 0; k < len; k++)
+						ac[k] += (hec_u128)x[k] * y[k];
+				}
+				if (j % DOT_CHUNK == DOT_CHUNK - 1 && j + 1 < count)
+					for (size_t k = 0; k < len; k++)
+						ac[k] = hec_reduce_u128_any(ac[k], c.q, c.r64, c.r64s, c.ones);
+			}
+		}
+		for (size_t o = 0; o < nout; o++)
+			for (size_t k = 0; k < len; k++)
+				d[o][k0 + k] = hec_reduce_u128_any(acc[o][k], c.q, c.r64, c.r64s, c.ones);
+	}
+}
+
+/* hec_poly_dot (nout = 1) and hec_poly_dot2 (nout = 2). */
+static hec_status poly_dot(const char *op, hec_poly *const *dst, size_t nout, const hec_poly *a,
+                           const hec_poly *const *b, size_t count)
+{
+	if (!count || count > HEC_POLY_DOT_MAX)
+		return hec_error_set(HEC_ERR_ARG, "%s: %zu terms; need 1 to %d", op, count, HEC_POLY_DOT_MAX);
+	if (nout == 2 && (dst[0] == dst[1] || dst[0]->c == dst[1]->c || dst[0]->limbs != dst[1]->limbs))
+		return hec_error_set(HEC_ERR_ARG, "%s: the two destinations are the same polynomial or differ in limbs", op);
+	for (size_t o = 0; o < nout; o++) {
+		for (size_t j = 0; j < count; j++) {
+			hec_status s = check_ops(op, dst[o], &a[j], &b[o][j], false, true);
+			if (s != HEC_OK)
+				return s;
+			if (a[j].basis != a[0].basis || a[j].ntt != a[0].ntt)
+				return hec_error_set(HEC_ERR_ARG, "%s: term %zu differs from term 0 in basis or form", op, j);
+		}
+	}
+	hec_poly *d0 = dst[0];
+	const size_t n = d0->ring->n;
+	PAR_LIMBS(d0)
+	for (size_t i = 0; i < d0->limbs; i++) {
+		const uint64_t *ap[HEC_POLY_DOT_MAX], *bp[2][HEC_POLY_DOT_MAX];
+		const uint64_t *const *bpp[2] = {bp[0], bp[1]};
+		uint64_t *dp[2] = {hec_poly_limb(d0, i), nout > 1 ? hec_poly_limb(dst[1], i) : NULL};
+		for (size_t j = 0; j < count; j++) {
+			ap[j] = hec_poly_limb(&a[j], i);
+			for (size_t o = 0; o < nout; o++)
+				bp[o][j] = hec_poly_limb(&b[o][j], i);
+		}
+#ifdef HECATE_HAVE_AVX2
+		/* The AVX2 kernel wherever the limb's NTT uses a SIMD kernel
+		 * (q < 2^50, a capable CPU, not forced portable). */
+		if (hec_ntt_table_kernel(hec_poly_tab(d0, i)) != HEC_KERNEL_PORTABLE && n % 16 == 0) {
+			_hec_poly_dot_limb_avx2(dp, nout, ap, bpp, count, n, hec_poly_mod(d0, i));
+			continue;
+		}
+#endif
+		_hec_poly_dot_limb_ref(dp, nout, ap, bpp, count, n, hec_poly_mod(d0, i));
+	}
+	for (size_t o = 0; o < nout; o++)
+		dst[o]->ntt = true;
+	return HEC_OK;
+}
+
+hec_status hec_poly_dot(hec_poly *dst, const hec_poly *a, const hec_poly *b, size_t count)
+{
+	return poly_dot("poly_dot", &dst, 1, a, &b, count);
+}
+
+hec_status hec_poly_dot2(hec_poly *dst0, hec_poly *dst1, const hec_poly *a, const hec_poly *b0, const hec_poly *b1,
+                         size_t count)
+{
+	hec_poly *dst[2] = {dst0, dst1};
+	const hec_poly *b[2] = {b0, b1};
+	return poly_dot("poly_dot2", dst, 2, a, b, count);
+}
+
 /* k mod q for a signed 64-bit k. */
 static uint64_t i64_mod(int64_t k, const hec_modulus_t *m)
 {

@@ -156,6 +156,16 @@ static inline uint64_t hec_small_to_residue(int64_t v, uint64_t q)
 	return (uint64_t)v + (q & (uint64_t)(v >> 63));
 }
 
+/* hec_poly_dot's and hec_poly_dot2's kernels on one limb of n
+ * coefficients: d[o] = sum_{j < count} a[j] b[o][j] mod q for the nout
+ * (1 or 2) outputs, inputs in [0, q).  The portable one (for tests, and
+ * the dispatcher's fallback): */
+void _hec_poly_dot_limb_ref(uint64_t *const *d, size_t nout, const uint64_t *const *a,
+                            const uint64_t *const *const *b, size_t count, size_t n, const hec_modulus_t *m);
+/* AVX2 double precision (poly_avx2.c): q < 2^50, n a multiple of 16. */
+void _hec_poly_dot_limb_avx2(uint64_t *const *d, size_t nout, const uint64_t *const *a,
+                             const uint64_t *const *const *b, size_t count, size_t n, const hec_modulus_t *m);
+
 /* Scratch pointer check: the ring's operations take the workspace built for
  * the same ring. */
 hec_status _hec_ring_check_ws(const hec_ring *r, const hec_ring_workspace *w, const char *op);

@@ -264,6 +264,121 @@ START_TEST(test_ntt_product)
 }
 END_TEST
 
+/* hec_poly_dot and hec_poly_dot2 equal zeroing and calling mul_acc count
+ * times, bit for bit (mul_acc is checked against GMP above): random and
+ * extreme (q - 1) inputs, term counts across the kernels' folding points
+ * (every 8 terms in AVX2, 64 in portable), both bases, primes from 30 to 61
+ * bits (the AVX2 kernel below 2^50 where the CPU has it, the portable one
+ * above), a destination with fewer limbs than the operands, outputs
+ * aliasing inputs; argument checks. */
+static void fill_dot(test_rng *g, hec_poly *p)
+{
+	fill_random(g, p);
+	if (test_rng_below(g, 4) == 0) /* every coefficient q - 1: the largest products */
+		for (size_t i = 0; i < p->limbs; i++)
+			for (size_t k = 0; k < hec_ring_n(p->ring); k++)
+				hec_poly_limb(p, i)[k] = poly_prime(p, i) - 1;
+}
+
+START_TEST(test_dot)
+{
+	test_rng g;
+	test_rng_init(&g, test_seed(0xd07));
+	static const struct { size_t n, L, K; unsigned qbits, pbits; } cases[] = {
+		{64, 3, 2, 30, 36}, {32, 3, 1, 49, 50}, {16, 2, 1, 61, 55}, {48 / 3 * 4, 2, 2, 40, 46},
+	};
+	static const size_t counts[] = {1, 2, 7, 8, 9, 17, HEC_POLY_DOT_MAX};
+	for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+		hec_ring *r = make_ring(cases[t].n, cases[t].L, cases[t].qbits, cases[t].K, cases[t].pbits);
+		for (int basis = 0; basis < 2; basis++) {
+			const hec_basis bs = (hec_basis)basis;
+			const size_t limbs = basis ? cases[t].K : cases[t].L, dl = basis ? limbs : limbs - 1 + (t % 2);
+			for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+				const size_t cnt = counts[c];
+				hec_poly *a = malloc(cnt * sizeof *a), *b0 = malloc(cnt * sizeof *b0), *b1 = malloc(cnt * sizeof *b1);
+				for (size_t j = 0; j < cnt; j++) {
+					a[j] = new_poly(r, bs, limbs, true);
+					b0[j] = new_poly(r, bs, limbs, true);
+					b1[j] = new_poly(r, bs, limbs, true);
+					fill_dot(&g, &a[j]);
+					fill_dot(&g, &b0[j]);
+					fill_dot(&g, &b1[j]);
+				}
+				hec_poly r0 = new_poly(r, bs, dl, true), r1 = new_poly(r, bs, dl, true);
+				hec_poly d0 = new_poly(r, bs, dl, true), d1 = new_poly(r, bs, dl, true);
+				hec_poly keep = new_poly(r, bs, limbs, true);
+				for (size_t j = 0; j < cnt; j++) {
+					CK_OK(hec_poly_mul_acc(&r0, &a[j], &b0[j]));
+					CK_OK(hec_poly_mul_acc(&r1, &a[j], &b1[j]));
+				}
+				fill_random(&g, &d0);
+				CK_OK(hec_poly_dot(&d0, a, b0, cnt));
+				ck_assert_msg(poly_equal(&d0, &r0), "dot: case %zu basis %d count %zu " SEED_FMT, t, basis, cnt,
+				              SEED_ARG(&g));
+				fill_random(&g, &d0);
+				fill_random(&g, &d1);
+				CK_OK(hec_poly_dot2(&d0, &d1, a, b0, b1, cnt));
+				ck_assert_msg(poly_equal(&d0, &r0) && poly_equal(&d1, &r1), "dot2: case %zu basis %d count %zu " SEED_FMT,
+				              t, basis, cnt, SEED_ARG(&g));
+				if (dl == limbs) {
+					/* Outputs aliasing inputs: dot into b0[last]; dot2 with
+					 * dst0 = b1[last] (read by the second output) and dst1 =
+					 * a[0]. */
+					const size_t last = cnt - 1;
+					CK_OK(hec_poly_copy(&keep, &b0[last]));
+					CK_OK(hec_poly_dot(&b0[last], a, b0, cnt));
+					ck_assert(poly_equal(&b0[last], &r0));
+					CK_OK(hec_poly_copy(&b0[last], &keep));
+					hec_poly keep_a = new_poly(r, bs, limbs, true);
+					CK_OK(hec_poly_copy(&keep, &b1[last]));
+					CK_OK(hec_poly_copy(&keep_a, &a[0]));
+					CK_OK(hec_poly_dot2(&b1[last], &a[0], a, b0, b1, cnt));
+					ck_assert_msg(poly_equal(&b1[last], &r0) && poly_equal(&a[0], &r1),
+					              "dot2 aliased: case %zu basis %d count %zu " SEED_FMT, t, basis, cnt, SEED_ARG(&g));
+					hec_poly_clear(&keep_a);
+				}
+				hec_poly_clear(&r0);
+				hec_poly_clear(&r1);
+				hec_poly_clear(&d0);
+				hec_poly_clear(&d1);
+				hec_poly_clear(&keep);
+				for (size_t j = 0; j < cnt; j++) {
+					hec_poly_clear(&a[j]);
+					hec_poly_clear(&b0[j]);
+					hec_poly_clear(&b1[j]);
+				}
+				free(a);
+				free(b0);
+				free(b1);
+			}
+		}
+		hec_ring_free(r);
+	}
+	/* Errors: no terms, too many, coefficient form, a term of another
+	 * basis, one destination twice, destinations of different sizes. */
+	hec_ring *r = make_ring(16, 3, 40, 1, 40);
+	hec_poly a[2] = {new_poly(r, HEC_BASIS_Q, 3, true), new_poly(r, HEC_BASIS_Q, 3, true)};
+	hec_poly b[2] = {new_poly(r, HEC_BASIS_Q, 3, true), new_poly(r, HEC_BASIS_P, 1, true)};
+	hec_poly d = new_poly(r, HEC_BASIS_Q, 3, true), e = new_poly(r, HEC_BASIS_Q, 2, true);
+	ck_assert_int_eq(hec_poly_dot(&d, a, b, 0), HEC_ERR_ARG);
+	ck_assert_int_eq(hec_poly_dot(&d, a, b, HEC_POLY_DOT_MAX + 1), HEC_ERR_ARG);
+	ck_assert_int_eq(hec_poly_dot(&d, a, b, 2), HEC_ERR_ARG); /* b[1] is a P polynomial */
+	CK_OK(hec_poly_dot(&d, a, b, 1));
+	ck_assert_int_eq(hec_poly_dot2(&d, &d, a, b, b, 1), HEC_ERR_ARG);
+	ck_assert_int_eq(hec_poly_dot2(&d, &e, a, b, b, 1), HEC_ERR_ARG);
+	CK_OK(hec_poly_dot2(&d, &a[1], a, b, b, 1));
+	a[0].ntt = false;
+	ck_assert_int_eq(hec_poly_dot(&d, a, b, 1), HEC_ERR_ARG);
+	hec_poly_clear(&a[0]);
+	hec_poly_clear(&a[1]);
+	hec_poly_clear(&b[0]);
+	hec_poly_clear(&b[1]);
+	hec_poly_clear(&d);
+	hec_poly_clear(&e);
+	hec_ring_free(r);
+}
+END_TEST
+
 /* add_rns in NTT form adds the constant polynomial. */
 START_TEST(test_add_rns_ntt)
 {
@@ -426,6 +541,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_ring_errors);
 	tcase_add_test(tc, test_elementwise);
 	tcase_add_test(tc, test_ntt_product);
+	tcase_add_test(tc, test_dot);
 	tcase_add_test(tc, test_add_rns_ntt);
 	tcase_add_test(tc, test_checks);
 	tcase_add_test(tc, test_crt_roundtrip);

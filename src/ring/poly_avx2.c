@@ -1,0 +1,127 @@
+/* hec_poly_dot's limb kernel (poly.c) in AVX2 double precision, for primes
+ * below 2^50.
+ *
+ * The arithmetic of the AVX2 NTT (src/ntt/ntt_avx2.c) with both factors
+ * variable: for a, b in [0, q), h = fl(a b) and l = fma(a, b, -h) give
+ * a b = h + l exactly (Ogita, Rump, Oishi, SIAM J. Sci. Comput. 2005); the
+ * quotient estimate qt = round(h (1/q)), one fused multiply-add, is within
+ * 1/2 + 1/4 of a b / q (a b / q < 2^50 and two relative errors of 2^-53), so
+ * r = (h - qt q) + l = a b - qt q is an exact integer with |r| <= 3q/4,
+ * every intermediate an integer below 2^53.  Eight such terms sum exactly
+ * (8 * 3/4 * 2^50 < 2^53); the sum is brought back to |s| <= q/2 + 1 by one
+ * more estimate, then to [0, q).  The result is the exact residue, equal
+ * to the portable kernel's bit for bit. */
+#include <immintrin.h>
+
+#include "ring_internal.h"
+
+#define TWO52 0x1p52
+#define MAGIC 0x1.8p52 /* a + 1.5 * 2^52 - 1.5 * 2^52 rounds |a| < 2^51 to an integer */
+
+static inline __m256d load_u64(const uint64_t *p)
+{
+	const __m256i two52 = _mm256_castpd_si256(_mm256_set1_pd(TWO52));
+	__m256i v = _mm256_loadu_si256((const __m256i *)p);
+	return _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(v, two52)), _mm256_set1_pd(TWO52));
+}
+
+/* In: integers in [0, 2^52). */
+static inline void store_u64(uint64_t *p, __m256d x)
+{
+	const __m256d two52 = _mm256_set1_pd(TWO52);
+	__m256i b = _mm256_castpd_si256(_mm256_add_pd(x, two52));
+	_mm256_storeu_si256((__m256i *)p, _mm256_xor_si256(b, _mm256_castpd_si256(two52)));
+}
+
+/* a b - round(a b / q) q, exactly; |result| <= 3q/4. */
+static inline __m256d mulmod(__m256d a, __m256d b, __m256d q, __m256d qinv)
+{
+	const __m256d magic = _mm256_set1_pd(MAGIC);
+	__m256d h = _mm256_mul_pd(a, b);
+	__m256d l = _mm256_fmsub_pd(a, b, h);
+	__m256d qt = _mm256_sub_pd(_mm256_fmadd_pd(h, qinv, magic), magic);
+	return _mm256_add_pd(_mm256_fnmadd_pd(qt, q, h), l);
+}
+
+/* s - round(s / q) q for |s| < 2^53: |result| <= q/2 + 1. */
+static inline __m256d reduce(__m256d s, __m256d q, __m256d qinv)
+{
+	const __m256d magic = _mm256_set1_pd(MAGIC);
+	__m256d qt = _mm256_sub_pd(_mm256_fmadd_pd(s, qinv, magic), magic);
+	return _mm256_fnmadd_pd(qt, q, s);
+}
+
+/* |s| < q -> [0, q). */
+static inline __m256d canon(__m256d s, __m256d q)
+{
+	s = _mm256_add_pd(s, _mm256_and_pd(_mm256_cmp_pd(s, _mm256_setzero_pd(), _CMP_LT_OQ), q));
+	return _mm256_sub_pd(s, _mm256_and_pd(_mm256_cmp_pd(s, q, _CMP_GE_OQ), q));
+}
+
+#ifndef DOT_BLK
+#define DOT_BLK 1024
+#endif
+
+/* One term over a block of sums: acc_o (+)= x y_o, folded every eighth
+ * term, written out as residues at the last. */
+static inline __attribute__((always_inline)) void dot_term(double *const *acc, uint64_t *const *out,
+                                                           const uint64_t *x, const uint64_t *const *y, size_t nout,
+                                                           size_t len, bool first, bool fold, bool last, __m256d q,
+                                                           __m256d qinv)
+{
+	for (size_t k = 0; k < len; k += 4) {
+		const __m256d xv = load_u64(x + k);
+		__m256d s[2];
+		for (size_t o = 0; o < nout; o++) {
+			s[o] = mulmod(xv, load_u64(y[o] + k), q, qinv);
+			if (!first)
+				s[o] = _mm256_add_pd(s[o], _mm256_load_pd(acc[o] + k));
+		}
+		/* Stores after all loads of these coefficients: outputs may alias
+		 * inputs. */
+		for (size_t o = 0; o < nout; o++) {
+			if (last)
+				store_u64(out[o] + k, canon(reduce(s[o], q, qinv), q));
+			else
+				_mm256_store_pd(acc[o] + k, fold ? reduce(s[o], q, qinv) : s[o]);
+		}
+	}
+}
+
+/* n a multiple of 16; nout = 1 or 2 outputs sharing the a[j] (d[o] = sum_j
+ * a[j] b[o][j]).  The terms are taken one at a time over a block of
+ * coefficients, the running sums held in L1 buffers: 1 + nout streams at a
+ * time (long runs of sequential reads the prefetcher follows) instead of
+ * (1 + nout) count interleaved ones.  A block is written after all its
+ * terms were read, so d[o] may be any a[j] or b[o'][j]. */
+void _hec_poly_dot_limb_avx2(uint64_t *const *d, size_t nout, const uint64_t *const *a,
+                             const uint64_t *const *const *b, size_t count, size_t n, const hec_modulus_t *m)
+{
+	const __m256d q = _mm256_set1_pd((double)m->q), qinv = _mm256_set1_pd(1.0 / (double)m->q);
+	double buf[2][DOT_BLK] __attribute__((aligned(32)));
+	double *acc[2] = {buf[0], buf[1]};
+	for (size_t k0 = 0; k0 < n; k0 += DOT_BLK) {
+		const size_t len = n - k0 < DOT_BLK ? n - k0 : DOT_BLK;
+		uint64_t *out[2] = {d[0] + k0, nout > 1 ? d[1] + k0 : NULL};
+		for (size_t j = 0; j < count; j++) {
+			const bool first = j == 0, fold = (j & 7) == 7, last = j + 1 == count;
+			const uint64_t *y[2] = {b[0][j] + k0, nout > 1 ? b[1][j] + k0 : NULL};
+			/* Specialised on the flags and nout (the common cases). */
+			if (nout == 2) {
+				if (first)
+					dot_term(acc, out, a[j] + k0, y, 2, len, true, false, last, q, qinv);
+				else if (last)
+					dot_term(acc, out, a[j] + k0, y, 2, len, false, false, true, q, qinv);
+				else
+					dot_term(acc, out, a[j] + k0, y, 2, len, false, fold, false, q, qinv);
+			} else {
+				if (first)
+					dot_term(acc, out, a[j] + k0, y, 1, len, true, false, last, q, qinv);
+				else if (last)
+					dot_term(acc, out, a[j] + k0, y, 1, len, false, false, true, q, qinv);
+				else
+					dot_term(acc, out, a[j] + k0, y, 1, len, false, fold, false, q, qinv);
+			}
+		}
+	}
+}
