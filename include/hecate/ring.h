@@ -122,6 +122,17 @@ hec_status hec_poly_dot(hec_poly *dst, const hec_poly *a, const hec_poly *b, siz
  * may alias any input. */
 hec_status hec_poly_dot2(hec_poly *dst0, hec_poly *dst1, const hec_poly *a, const hec_poly *b0, const hec_poly *b1,
                          size_t count);
+/* The same with the Galois automorphism X -> X^k applied to every a[j]
+ * first: dst = sum_j a[j](X^k) * b[j] (and dst1 likewise), without writing
+ * the permuted a[j] anywhere (hoisted rotations: the raised digits of one
+ * ciphertext, permuted per rotation, times that rotation's key).  k odd
+ * (taken mod 2n); the permutation is the cached one of
+ * hec_poly_automorphism (built on first use; HEC_ERR_NOMEM if it cannot
+ * be).  A destination must not alias any a[j] (HEC_ERR_ARG); it may alias
+ * any b[j]. */
+hec_status hec_poly_dot_automorphism(hec_poly *dst, const hec_poly *a, uint64_t k, const hec_poly *b, size_t count);
+hec_status hec_poly_dot2_automorphism(hec_poly *dst0, hec_poly *dst1, const hec_poly *a, uint64_t k,
+                                      const hec_poly *b0, const hec_poly *b1, size_t count);
 /* dst = a * k for a signed integer k (any form). */
 hec_status hec_poly_mul_int(hec_poly *dst, const hec_poly *a, int64_t k);
 /* dst = a * c where c[i] is a residue mod prime i (an RNS constant). */

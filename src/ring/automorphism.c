@@ -21,7 +21,7 @@ static uint32_t brv(uint32_t x, unsigned bits)
 	return r;
 }
 
-static const uint32_t *galois_perm(const hec_ring *r, uint64_t k)
+const uint32_t *_hec_ring_galois_perm(const hec_ring *r, uint64_t k)
 {
 	_Atomic(uint32_t *) *slot = &r->galois[(k - 1) / 2];
 	uint32_t *perm = atomic_load_explicit(slot, memory_order_acquire);
@@ -91,7 +91,7 @@ hec_status hec_poly_automorphism(hec_poly *dst, const hec_poly *src, uint64_t k)
 	dst->limbs = limbs;
 	dst->ntt = src->ntt;
 	if (src->ntt) {
-		const uint32_t *perm = galois_perm(r, k);
+		const uint32_t *perm = _hec_ring_galois_perm(r, k);
 		if (!perm)
 			return hec_error_set(HEC_ERR_NOMEM, "automorphism: out of memory for the permutation of k = %llu",
 			                     (unsigned long long)k);

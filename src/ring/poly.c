@@ -171,19 +171,26 @@ static struct dot_consts dot_consts_of(const hec_modulus_t *m)
 	return c;
 }
 
-/* One limb: d[o] = sum_j a_j b[o]_j mod q for nout = 1 or 2 outputs, in
- * blocks of coefficients; block [k0, k0 + len) is written only after every
- * term's block was read, so d[o] may be any input.  In: [0, q).  Out:
+/* One limb: d[o] = sum_j a'_j b[o]_j mod q for nout = 1 or 2 outputs
+ * (a'_j = a_j permuted by perm if given), in blocks of coefficients; block
+ * [k0, k0 + len) is written only after every term's block was read, so
+ * d[o] may be any input other than a permuted a_j.  In: [0, q).  Out:
  * [0, q). */
-void _hec_poly_dot_limb_ref(uint64_t *const *d, size_t nout, const uint64_t *const *a,
+void _hec_poly_dot_limb_ref(uint64_t *const *d, size_t nout, const uint64_t *const *a, const uint32_t *perm,
                             const uint64_t *const *const *b, size_t count, size_t n, const hec_modulus_t *m)
 {
 	const struct dot_consts c = dot_consts_of(m);
 	hec_u128 acc[2][DOT_BLOCK];
+	uint64_t xbuf[DOT_BLOCK];
 	for (size_t k0 = 0; k0 < n; k0 += DOT_BLOCK) {
 		const size_t len = n - k0 < DOT_BLOCK ? n - k0 : DOT_BLOCK;
 		for (size_t j = 0; j < count; j++) {
 			const uint64_t *x = a[j] + k0;
+			if (perm) {
+				for (size_t k = 0; k < len; k++)
+					xbuf[k] = a[j][perm[k0 + k]];
+				x = xbuf;
+			}
 			for (size_t o = 0; o < nout; o++) {
 				const uint64_t *y = b[o][j] + k0;
 				hec_u128 *ac = acc[o];
@@ -205,8 +212,9 @@ void _hec_poly_dot_limb_ref(uint64_t *const *d, size_t nout, const uint64_t *con
 	}
 }
 
-/* hec_poly_dot (nout = 1) and hec_poly_dot2 (nout = 2). */
-static hec_status poly_dot(const char *op, hec_poly *const *dst, size_t nout, const hec_poly *a,
+/* hec_poly_dot (nout = 1) and hec_poly_dot2 (nout = 2), with the Galois
+ * element k applied to the a[j] (k = 0: none). */
+static hec_status poly_dot(const char *op, hec_poly *const *dst, size_t nout, const hec_poly *a, uint64_t k,
                            const hec_poly *const *b, size_t count)
 {
 	if (!count || count > HEC_POLY_DOT_MAX)
@@ -220,10 +228,22 @@ static hec_status poly_dot(const char *op, hec_poly *const *dst, size_t nout, co
 				return s;
 			if (a[j].basis != a[0].basis || a[j].ntt != a[0].ntt)
 				return hec_error_set(HEC_ERR_ARG, "%s: term %zu differs from term 0 in basis or form", op, j);
+			if (k && (dst[o] == &a[j] || dst[o]->c == a[j].c))
+				return hec_error_set(HEC_ERR_ARG, "%s: a destination aliases a[%zu], which is permuted", op, j);
 		}
 	}
 	hec_poly *d0 = dst[0];
 	const size_t n = d0->ring->n;
+	const uint32_t *perm = NULL;
+	if (k) {
+		if (!(k & 1))
+			return hec_error_set(HEC_ERR_ARG, "%s: k = %llu is even; Galois elements are odd", op,
+			                     (unsigned long long)k);
+		k &= 2 * n - 1;
+		if (k != 1 && !(perm = _hec_ring_galois_perm(d0->ring, k)))
+			return hec_error_set(HEC_ERR_NOMEM, "%s: out of memory for the permutation of k = %llu", op,
+			                     (unsigned long long)k);
+	}
 	PAR_LIMBS(d0)
 	for (size_t i = 0; i < d0->limbs; i++) {
 		const uint64_t *ap[HEC_POLY_DOT_MAX], *bp[2][HEC_POLY_DOT_MAX];
@@ -238,11 +258,11 @@ static hec_status poly_dot(const char *op, hec_poly *const *dst, size_t nout, co
 		/* The AVX2 kernel wherever the limb's NTT uses a SIMD kernel
 		 * (q < 2^50, a capable CPU, not forced portable). */
 		if (hec_ntt_table_kernel(hec_poly_tab(d0, i)) != HEC_KERNEL_PORTABLE && n % 16 == 0) {
-			_hec_poly_dot_limb_avx2(dp, nout, ap, bpp, count, n, hec_poly_mod(d0, i));
+			_hec_poly_dot_limb_avx2(dp, nout, ap, perm, bpp, count, n, hec_poly_mod(d0, i));
 			continue;
 		}
 #endif
-		_hec_poly_dot_limb_ref(dp, nout, ap, bpp, count, n, hec_poly_mod(d0, i));
+		_hec_poly_dot_limb_ref(dp, nout, ap, perm, bpp, count, n, hec_poly_mod(d0, i));
 	}
 	for (size_t o = 0; o < nout; o++)
 		dst[o]->ntt = true;
@@ -251,7 +271,7 @@ static hec_status poly_dot(const char *op, hec_poly *const *dst, size_t nout, co
 
 hec_status hec_poly_dot(hec_poly *dst, const hec_poly *a, const hec_poly *b, size_t count)
 {
-	return poly_dot("poly_dot", &dst, 1, a, &b, count);
+	return poly_dot("poly_dot", &dst, 1, a, 0, &b, count);
 }
 
 hec_status hec_poly_dot2(hec_poly *dst0, hec_poly *dst1, const hec_poly *a, const hec_poly *b0, const hec_poly *b1,
@@ -259,7 +279,24 @@ hec_status hec_poly_dot2(hec_poly *dst0, hec_poly *dst1, const hec_poly *a, cons
 {
 	hec_poly *dst[2] = {dst0, dst1};
 	const hec_poly *b[2] = {b0, b1};
-	return poly_dot("poly_dot2", dst, 2, a, b, count);
+	return poly_dot("poly_dot2", dst, 2, a, 0, b, count);
+}
+
+hec_status hec_poly_dot_automorphism(hec_poly *dst, const hec_poly *a, uint64_t k, const hec_poly *b, size_t count)
+{
+	if (!k)
+		return hec_error_set(HEC_ERR_ARG, "poly_dot_automorphism: k = 0 is even; Galois elements are odd");
+	return poly_dot("poly_dot_automorphism", &dst, 1, a, k, &b, count);
+}
+
+hec_status hec_poly_dot2_automorphism(hec_poly *dst0, hec_poly *dst1, const hec_poly *a, uint64_t k,
+                                      const hec_poly *b0, const hec_poly *b1, size_t count)
+{
+	if (!k)
+		return hec_error_set(HEC_ERR_ARG, "poly_dot2_automorphism: k = 0 is even; Galois elements are odd");
+	hec_poly *dst[2] = {dst0, dst1};
+	const hec_poly *b[2] = {b0, b1};
+	return poly_dot("poly_dot2_automorphism", dst, 2, a, k, b, count);
 }
 
 /* k mod q for a signed 64-bit k. */

@@ -156,15 +156,20 @@ static inline uint64_t hec_small_to_residue(int64_t v, uint64_t q)
 	return (uint64_t)v + (q & (uint64_t)(v >> 63));
 }
 
-/* hec_poly_dot's and hec_poly_dot2's kernels on one limb of n
- * coefficients: d[o] = sum_{j < count} a[j] b[o][j] mod q for the nout
- * (1 or 2) outputs, inputs in [0, q).  The portable one (for tests, and
- * the dispatcher's fallback): */
-void _hec_poly_dot_limb_ref(uint64_t *const *d, size_t nout, const uint64_t *const *a,
+/* The inner products' kernels on one limb of n coefficients: d[o] =
+ * sum_{j < count} a'[j] b[o][j] mod q for the nout (1 or 2) outputs, where
+ * a'[j][k] = a[j][perm[k]] (perm == NULL: a' = a); inputs in [0, q).  The
+ * portable one (for tests, and the dispatcher's fallback): */
+void _hec_poly_dot_limb_ref(uint64_t *const *d, size_t nout, const uint64_t *const *a, const uint32_t *perm,
                             const uint64_t *const *const *b, size_t count, size_t n, const hec_modulus_t *m);
 /* AVX2 double precision (poly_avx2.c): q < 2^50, n a multiple of 16. */
-void _hec_poly_dot_limb_avx2(uint64_t *const *d, size_t nout, const uint64_t *const *a,
+void _hec_poly_dot_limb_avx2(uint64_t *const *d, size_t nout, const uint64_t *const *a, const uint32_t *perm,
                              const uint64_t *const *const *b, size_t count, size_t n, const hec_modulus_t *m);
+
+/* The NTT-form permutation of the Galois element k (odd, reduced mod 2n):
+ * slot i of a(X^k) is slot perm[i] of a.  Built on first use and cached;
+ * NULL on allocation failure. */
+const uint32_t *_hec_ring_galois_perm(const hec_ring *r, uint64_t k);
 
 /* Scratch pointer check: the ring's operations take the workspace built for
  * the same ring. */

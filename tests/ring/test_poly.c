@@ -265,7 +265,8 @@ START_TEST(test_ntt_product)
 END_TEST
 
 /* hec_poly_dot and hec_poly_dot2 equal zeroing and calling mul_acc count
- * times, bit for bit (mul_acc is checked against GMP above): random and
+ * times, bit for bit (mul_acc is checked against GMP above), and their
+ * _automorphism variants equal automorphisms then the products: random and
  * extreme (q - 1) inputs, term counts across the kernels' folding points
  * (every 8 terms in AVX2, 64 in portable), both bases, primes from 30 to 61
  * bits (the AVX2 kernel below 2^50 where the CPU has it, the portable one
@@ -337,6 +338,40 @@ START_TEST(test_dot)
 					              "dot2 aliased: case %zu basis %d count %zu " SEED_FMT, t, basis, cnt, SEED_ARG(&g));
 					hec_poly_clear(&keep_a);
 				}
+				/* With a Galois element: automorphism then dot, in one
+				 * pass; b may be aliased, a may not. */
+				uint64_t gal = hec_ring_galois_rotation(r, (int64_t)(1 + cnt % 5)) + (c % 2 ? 2 * hec_ring_n(r) : 0);
+				hec_poly *pa = malloc(cnt * sizeof *pa);
+				for (size_t j = 0; j < cnt; j++) {
+					pa[j] = new_poly(r, bs, limbs, true);
+					CK_OK(hec_poly_automorphism(&pa[j], &a[j], gal));
+				}
+				CK_OK(hec_poly_dot2(&r0, &r1, pa, b0, b1, cnt));
+				fill_random(&g, &d0);
+				CK_OK(hec_poly_dot_automorphism(&d0, a, gal, b0, cnt));
+				ck_assert_msg(poly_equal(&d0, &r0), "dot_automorphism: case %zu basis %d count %zu " SEED_FMT, t, basis,
+				              cnt, SEED_ARG(&g));
+				fill_random(&g, &d0);
+				fill_random(&g, &d1);
+				CK_OK(hec_poly_dot2_automorphism(&d0, &d1, a, gal, b0, b1, cnt));
+				ck_assert_msg(poly_equal(&d0, &r0) && poly_equal(&d1, &r1),
+				              "dot2_automorphism: case %zu basis %d count %zu " SEED_FMT, t, basis, cnt, SEED_ARG(&g));
+				if (dl == limbs) {
+					CK_OK(hec_poly_copy(&keep, &b1[0]));
+					CK_OK(hec_poly_dot2_automorphism(&d0, &b1[0], a, gal, b0, b1, cnt));
+					ck_assert(poly_equal(&d0, &r0) && poly_equal(&b1[0], &r1));
+					CK_OK(hec_poly_copy(&b1[0], &keep));
+				}
+				ck_assert_int_eq(hec_poly_dot2_automorphism(&d0, &a[cnt - 1], a, gal, b0, b1, cnt), HEC_ERR_ARG);
+				ck_assert_int_eq(hec_poly_dot_automorphism(&d0, a, gal + 1, b0, cnt), HEC_ERR_ARG);
+				ck_assert_int_eq(hec_poly_dot_automorphism(&d0, a, 0, b0, cnt), HEC_ERR_ARG);
+				/* k = 1 is the identity. */
+				CK_OK(hec_poly_dot(&r0, a, b0, cnt));
+				CK_OK(hec_poly_dot_automorphism(&d0, a, 1, b0, cnt));
+				ck_assert(poly_equal(&d0, &r0));
+				for (size_t j = 0; j < cnt; j++)
+					hec_poly_clear(&pa[j]);
+				free(pa);
 				hec_poly_clear(&r0);
 				hec_poly_clear(&r1);
 				hec_poly_clear(&d0);
