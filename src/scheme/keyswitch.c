@@ -42,30 +42,23 @@ hec_status _hec_keyswitch_inner(hec_evaluator *ev, size_t level, const struct he
 		s = _hec_poly_reserve(&ev->acc_q[h], r, HEC_BASIS_Q, limbs, true);
 		if (s == HEC_OK)
 			s = _hec_poly_reserve(&ev->acc_p[h], r, HEC_BASIS_P, K, true);
-		hec_poly_zero(&ev->acc_q[h]);
-		hec_poly_zero(&ev->acc_p[h]);
 	}
-	if (s == HEC_OK && galois) {
-		s = _hec_poly_reserve(&ev->tmp[0], r, HEC_BASIS_Q, limbs, true);
+	if (s != HEC_OK)
+		return s;
+	/* <raise(d), key_b> and <raise(d), key_a> over Q_l and P, each digit
+	 * read once for both halves and the sums reduced once per coefficient.
+	 * With a Galois element the raised digits are permuted on the fly: the
+	 * automorphism commutes with the raise (both act coefficient-wise up
+	 * to multiples of Q_j, which the gadget absorbs). */
+	if (galois) {
+		s = hec_poly_dot2_automorphism(&ev->acc_q[0], &ev->acc_q[1], ev->up_q, galois, k->bq, k->aq, ev->ndigits);
 		if (s == HEC_OK)
-			s = _hec_poly_reserve(&ev->tmp[1], r, HEC_BASIS_P, K, true);
-	}
-	for (size_t j = 0; j < ev->ndigits && s == HEC_OK; j++) {
-		const hec_poly *uq = &ev->up_q[j], *up = &ev->up_p[j];
-		if (galois) {
-			/* The automorphism commutes with the raise: both act
-			 * coefficient-wise up to multiples of Q_j, which the gadget
-			 * absorbs. */
-			if ((s = hec_poly_automorphism(&ev->tmp[0], uq, galois)) != HEC_OK ||
-			    (s = hec_poly_automorphism(&ev->tmp[1], up, galois)) != HEC_OK)
-				break;
-			uq = &ev->tmp[0];
-			up = &ev->tmp[1];
-		}
-		hec_poly_mul_acc(&ev->acc_q[0], uq, &k->bq[j]);
-		hec_poly_mul_acc(&ev->acc_q[1], uq, &k->aq[j]);
-		hec_poly_mul_acc(&ev->acc_p[0], up, &k->bp[j]);
-		hec_poly_mul_acc(&ev->acc_p[1], up, &k->ap[j]);
+			s = hec_poly_dot2_automorphism(&ev->acc_p[0], &ev->acc_p[1], ev->up_p, galois, k->bp, k->ap,
+			                               ev->ndigits);
+	} else {
+		s = hec_poly_dot2(&ev->acc_q[0], &ev->acc_q[1], ev->up_q, k->bq, k->aq, ev->ndigits);
+		if (s == HEC_OK)
+			s = hec_poly_dot2(&ev->acc_p[0], &ev->acc_p[1], ev->up_p, k->bp, k->ap, ev->ndigits);
 	}
 	return s;
 }

