@@ -18,6 +18,9 @@ struct bench_opts {
 	const char *preset; /* --preset name, if any */
 	const char *model;  /* --model FILE or name (ml family), if any */
 	unsigned images;    /* --images K: test images for accuracy measurements (0: the family's default) */
+	size_t samples;     /* --samples N: training samples (lr: the first N; 0: all) */
+	unsigned iters;     /* --iters K: training iterations (lr; 0: the task's default) */
+	const char *task;   /* --task NAME (lr: mnist-3v8, fashion-tshirt-shirt, idash) */
 };
 
 struct bench_result {
@@ -44,6 +47,7 @@ int bench_ckks(const struct bench_opts *o);
 int bench_ml(const struct bench_opts *o);
 int bench_ml_batch(const struct bench_opts *o);
 int bench_bfv(const struct bench_opts *o);
+int bench_lr(const struct bench_opts *o);
 
 /* Print a non-timing measurement (a size, a precision, an accuracy): the
  * JSON object carries `bench`, the fields, then "<name>":value. */

@@ -19,6 +19,7 @@ static const struct family families[] = {
 	{"ml", bench_ml, "private classification per model: keygen, encrypt, classify, decrypt, sizes, agreement"},
 	{"ml-batch", bench_ml_batch, "encrypted CNN, one image per slot: throughput (--preset MODEL, --n images)"},
 	{"bfv", bench_bfv, "BFV encoding, encryption, arithmetic, products, rotations, sizes, noise budget"},
+	{"lr", bench_lr, "encrypted logistic-regression training: encryption, iterations, memory, accuracy"},
 };
 #define NFAMILIES (sizeof families / sizeof families[0])
 
@@ -42,6 +43,9 @@ static void usage(FILE *out)
 	        "  --model M         ml: a model file or a shipped model's name (default mnist-cryptonets;\n"
 	        "                    --preset NAME works too)\n"
 	        "  --images K        ml: test images for agreement and accuracy (default 100)\n"
+	        "  --task T          lr: mnist-3v8 (default), fashion-tshirt-shirt, idash (1,579 x 18 synthetic)\n"
+	        "  --samples N       lr: the first N training samples (default: all)\n"
+	        "  --iters K         lr: training iterations (default 16; idash 7)\n"
 	        "  --reps R          repetitions per measurement (default: fill --time)\n"
 	        "  --time S          seconds per measurement when --reps is not given (0.25)\n"
 	        "  --version, --help\n");
@@ -133,6 +137,16 @@ int main(int argc, char **argv)
 			if (parse_list(val, tmp, 2, a) != 1)
 				return 2;
 			o.images = (unsigned)tmp[0];
+		} else if (!strcmp(a, "--task")) {
+			o.task = val;
+		} else if (!strcmp(a, "--samples")) {
+			if (parse_list(val, tmp, 2, a) != 1)
+				return 2;
+			o.samples = tmp[0];
+		} else if (!strcmp(a, "--iters")) {
+			if (parse_list(val, tmp, 2, a) != 1)
+				return 2;
+			o.iters = (unsigned)tmp[0];
 		} else if (!strcmp(a, "--reps")) {
 			if (parse_list(val, tmp, 2, a) != 1)
 				return 2;

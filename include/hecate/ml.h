@@ -736,6 +736,11 @@ hec_status hec_ml_enc_lr_data_write_header(FILE *f, const hec_context *c, const 
 hec_status hec_ml_enc_lr_data_write(FILE *f, const hec_ml_enc_lr_data *d);
 /* Read a whole data set (the header, then the ciphertexts). */
 hec_status hec_ml_enc_lr_data_read(hec_ml_enc_lr_data **dst, const hec_context *c, FILE *f);
+/* Open a data set file without reading its ciphertexts: the header and
+ * every object's framing are checked now (truncation is found here), the
+ * ciphertexts are read (and their checksums checked) while training, a
+ * round of groups at a time, so memory never holds the whole data set. */
+hec_status hec_ml_enc_lr_data_open(hec_ml_enc_lr_data **dst, const hec_context *c, const char *path);
 /* Read only the header (info and layout, checked). */
 hec_status hec_ml_enc_lr_data_read_header(hec_ml_enc_lr_layout_t *l, hec_ml_enc_lr_info_t *info,
                                           const hec_context *c, FILE *f);

@@ -14,5 +14,8 @@ int hec_cmd_keygen(int argc, char **argv);
 int hec_cmd_encrypt(int argc, char **argv);
 int hec_cmd_classify(int argc, char **argv);
 int hec_cmd_decrypt(int argc, char **argv);
+int hec_cmd_encrypt_dataset(int argc, char **argv);
+int hec_cmd_train_encrypted(int argc, char **argv);
+int hec_cmd_decrypt_model(int argc, char **argv);
 
 #endif

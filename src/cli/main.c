@@ -23,6 +23,9 @@ static const struct command commands[] = {
 	{"encrypt", hec_cmd_encrypt, "client: encrypt images (files or a data set's test images) for a model"},
 	{"classify", hec_cmd_classify, "server: classify encrypted images with public keys only (--dry-run: cost)"},
 	{"decrypt", hec_cmd_decrypt, "client: decrypt encrypted scores into labels and per-class scores"},
+	{"encrypt-dataset", hec_cmd_encrypt_dataset, "client: keys + a task's training images encrypted for training"},
+	{"train-encrypted", hec_cmd_train_encrypted, "server: logistic regression (NAG) on encrypted data, eval keys only"},
+	{"decrypt-model", hec_cmd_decrypt_model, "client: decrypt an encrypted LR model into a model file"},
 };
 
 static void usage(FILE *out)

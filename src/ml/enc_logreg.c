@@ -65,6 +65,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -89,12 +90,18 @@
 #define LR_MAX_SAMPLES ((size_t)1 << 26)
 #define LR_MAX_FEATURES ((size_t)1 << 16)
 
+/* An encrypted data set, in memory (ct) or left in its file (fd, with
+ * every ciphertext object's offset and length): at N = 2^17 a full data
+ * set is gigabytes, so the trainer reads one round of groups at a time. */
 struct hec_ml_enc_lr_data {
 	const hec_context *ctx;
 	hec_ml_enc_lr_layout_t lay;
 	hec_ml_enc_lr_info_t info;
 	hec_ciphertext **ct; /* ((batch * groups) + group) * chunks + chunk */
 	size_t nct;
+	int fd;              /* -1 when in memory */
+	uint64_t *off, *len;
+	double scale;        /* every data ciphertext's scale */
 };
 
 struct hec_ml_enc_lr_model {
@@ -442,6 +449,8 @@ static hec_status data_alloc(hec_ml_enc_lr_data **dst, const hec_context *c, con
 	d->ctx = c;
 	d->lay = *l;
 	d->info = *info;
+	d->fd = -1;
+	d->scale = exp2(hec_context_params(c)->log_scale);
 	d->nct = hec_ml_enc_lr_data_cts(l);
 	d->ct = calloc(d->nct, sizeof *d->ct);
 	hec_status s = d->ct ? HEC_OK : hec_error_set(HEC_ERR_NOMEM, "out of memory");
@@ -491,6 +500,10 @@ void hec_ml_enc_lr_data_free(hec_ml_enc_lr_data *d)
 	for (size_t i = 0; d->ct && i < d->nct; i++)
 		hec_ciphertext_free(d->ct[i]);
 	free(d->ct);
+	if (d->fd >= 0)
+		close(d->fd);
+	free(d->off);
+	free(d->len);
 	free(d);
 }
 
@@ -568,9 +581,12 @@ struct lr_state {
 	const hec_ml_enc_lr_layout_t *l;
 	hec_evaluator **ev; /* one per thread */
 	int nthreads;
+	size_t round;                /* groups processed side by side */
 	hec_ciphertext **V, **W;     /* pairs: current v, w (same level) */
 	hec_ciphertext **Vu;         /* pairs: odd chunks' v rotated into the first half */
-	hec_ciphertext **T, **U, **Y; /* groups: T, c3/4 (T^2 + 3 conj T^2), conj T - (1-i)/(2 c1) */
+	hec_ciphertext **T, **U, **Y; /* round: T, c3/4 (T^2 + 3 conj T^2), conj T - (1-i)/(2 c1) */
+	hec_ciphertext **zb;         /* round x chunks: data read from the file */
+	const hec_ciphertext **zp;   /* round x chunks: the data ciphertexts in use */
 	hec_ciphertext **P;          /* chunks: gradient terms summed over groups */
 	hec_ciphertext **tmp;        /* per thread: 4 scratch ciphertexts */
 	hec_plaintext **pt;          /* per thread */
@@ -580,9 +596,51 @@ struct lr_state {
 	struct lr_err err;
 };
 
-static hec_ciphertext *Z(const struct lr_state *st, size_t batch, size_t g, size_t j)
+/* Data ciphertext i: the one in memory, or read from the file into buf. */
+static hec_status data_get(const hec_ml_enc_lr_data *d, size_t i, hec_ciphertext *buf, const hec_ciphertext **out)
 {
-	return st->d->ct[(batch * st->l->groups + g) * st->l->chunks + j];
+	if (d->ct) {
+		*out = d->ct[i];
+		return HEC_OK;
+	}
+	uint8_t *b = malloc(d->len[i]);
+	if (!b)
+		return hec_error_set(HEC_ERR_NOMEM, "out of memory");
+	size_t got = 0;
+	while (got < d->len[i]) {
+		ssize_t r = pread(d->fd, b + got, d->len[i] - got, (off_t)(d->off[i] + got));
+		if (r <= 0) {
+			free(b);
+			return hec_error_set(HEC_ERR_IO, "data ciphertext %zu: read error: %s", i + 1,
+			                     r < 0 ? strerror(errno) : "the file shrank");
+		}
+		got += (size_t)r;
+	}
+	hec_status s = hec_ciphertext_deserialize(buf, b, got);
+	free(b);
+	if (s != HEC_OK)
+		return wrap(s, "data ciphertext");
+	if (hec_ciphertext_level(buf) != hec_context_max_level(d->ctx) ||
+	    fabs(hec_ciphertext_scale(buf) / d->scale - 1) > 1e-12)
+		return hec_error_set(HEC_ERR_FORMAT, "data ciphertext %zu is not at the data set's level and scale", i + 1);
+	*out = buf;
+	return HEC_OK;
+}
+
+/* Bring group g of `batch` into round slot r. */
+static hec_status fetch_group(struct lr_state *st, size_t batch, size_t g, size_t r)
+{
+	const hec_ml_enc_lr_layout_t *l = st->l;
+	hec_status s = HEC_OK;
+	for (size_t j = 0; j < l->chunks && s == HEC_OK; j++)
+		s = data_get(st->d, (batch * l->groups + g) * l->chunks + j, st->zb[r * l->chunks + j],
+		             &st->zp[r * l->chunks + j]);
+	return s;
+}
+
+static const hec_ciphertext *Z(const struct lr_state *st, size_t r, size_t j)
+{
+	return st->zp[r * st->l->chunks + j];
 }
 
 /* v of chunk j in the first half of every block. */
@@ -635,8 +693,33 @@ static hec_status first_iteration(struct lr_state *st, const hec_ml_lr_opts_t *o
 {
 	const hec_ml_enc_lr_layout_t *l = st->l;
 	double kappa = hec_ml_lr_step(o, 0) / (double)l->batch, gam = hec_ml_lr_gamma(0);
-	double zeta = hec_ciphertext_scale(Z(st, 0, 0, 0));
-	double target = st->tau / 2 * (double)hec_ring_q(hec_context_ring(st->ctx), top - 1) / zeta;
+	double target = st->tau / 2 * (double)hec_ring_q(hec_context_ring(st->ctx), top - 1) / st->d->scale;
+	/* Per chunk: the sum over the batch's groups, read a round at a
+	 * time. */
+	for (size_t g0 = 0; g0 < l->groups; g0 += st->round) {
+		long nr = (long)(l->groups - g0 < st->round ? l->groups - g0 : st->round);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static, 1)
+#endif
+		for (long r = 0; r < nr; r++)
+			if (st->err.s == HEC_OK)
+				err_keep(&st->err, fetch_group(st, 0, g0 + (size_t)r, (size_t)r));
+		if (st->err.s != HEC_OK)
+			return err_raise(&st->err);
+		long n = (long)l->chunks;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic)
+#endif
+		for (long j = 0; j < n; j++) {
+			hec_status s = HEC_OK;
+			for (long r = 0; r < nr && s == HEC_OK; r++)
+				s = g0 == 0 && r == 0 ? hec_ciphertext_copy(st->P[j], Z(st, 0, (size_t)j))
+				                      : hec_ckks_add(EV(st), st->P[j], st->P[j], Z(st, (size_t)r, (size_t)j));
+			err_keep(&st->err, s);
+		}
+		if (st->err.s != HEC_OK)
+			return err_raise(&st->err);
+	}
 	long n = (long)l->pairs;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic)
@@ -645,23 +728,15 @@ static hec_status first_iteration(struct lr_state *st, const hec_ml_lr_opts_t *o
 		if (st->err.s != HEC_OK)
 			continue;
 		hec_evaluator *ev = EV(st);
-		hec_ciphertext *sum = scratch(st, 1), *cm[2] = {scratch(st, 2), scratch(st, 3)};
-		hec_status s = HEC_OK;
-		/* Per chunk: (1 - i) sum over the groups (Re[(1 - i)(a + i b)] =
-		 * a + b: both samples of every slot). */
-		for (size_t h = 0; h < 2 && s == HEC_OK; h++) {
-			size_t j = 2 * (size_t)m + h;
-			if (j >= l->chunks)
-				break;
-			s = hec_ciphertext_copy(cm[h], Z(st, 0, 0, j));
-			for (size_t g = 1; g < l->groups && s == HEC_OK; g++)
-				s = hec_ckks_add(ev, cm[h], cm[h], Z(st, 0, g, j));
-			if (s == HEC_OK)
-				s = hec_ckks_mul_plain(ev, cm[h], cm[h], st->one_minus_i);
-		}
+		hec_ciphertext *sum = scratch(st, 1);
+		size_t j = 2 * (size_t)m;
+		/* Re[(1 - i)(a + i b)] = a + b: both samples of every slot. */
+		hec_status s = hec_ckks_mul_plain(ev, st->P[j], st->P[j], st->one_minus_i);
+		if (s == HEC_OK && j + 1 < l->chunks)
+			s = hec_ckks_mul_plain(ev, st->P[j + 1], st->P[j + 1], st->one_minus_i);
 		if (s == HEC_OK)
-			s = merge_sum_re(st, sum, cm[0], 2 * (size_t)m + 1 < l->chunks ? cm[1] : NULL);
-		/* sum = Re sum z over the batch; g = -sum / 2. */
+			s = merge_sum_re(st, sum, st->P[j], j + 1 < l->chunks ? st->P[j + 1] : NULL);
+		/* sum = sum of z over the batch; the gradient is -sum / 2. */
 		if (s == HEC_OK)
 			s = mul_to(ev, st->W[m], sum, kappa / 2, target);
 		if (s == HEC_OK)
@@ -706,11 +781,11 @@ static hec_status iteration(struct lr_state *st, const hec_ml_lr_opts_t *o, unsi
 	double complex beta = -(1.0 - I) / (2 * st->c1);
 
 	/* 1. Unmerge: odd chunks' weights rotated into the first half. */
-	long n = (long)l->chunks;
+	long nc = (long)l->chunks;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic)
 #endif
-	for (long j = 0; j < n; j++) {
+	for (long j = 0; j < nc; j++) {
 		if (st->err.s != HEC_OK)
 			continue;
 		if (j % 2)
@@ -719,103 +794,119 @@ static hec_status iteration(struct lr_state *st, const hec_ml_lr_opts_t *o, unsi
 	if (st->err.s != HEC_OK)
 		return err_raise(&st->err);
 
-	/* 2. Per group: inner products T, the sigmoid's square term U, and Y. */
-	n = (long)l->groups;
+	/* 2-3. Groups a round at a time (one per thread): read them, then
+	 * per group the inner products T, the sigmoid's square term U and Y;
+	 * then per chunk the gradient terms U (T Z) + c1 Y Z, summed over the
+	 * groups before the one relinearisation. */
+	for (size_t g0 = 0; g0 < l->groups; g0 += st->round) {
+		long nr = (long)(l->groups - g0 < st->round ? l->groups - g0 : st->round);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static, 1)
+#endif
+		for (long r = 0; r < nr; r++) {
+			if (st->err.s != HEC_OK)
+				continue;
+			hec_evaluator *ev = EV(st);
+			hec_ciphertext *T = st->T[r], *a = scratch(st, 0), *b = scratch(st, 1);
+			hec_status s = fetch_group(st, batch, g0 + (size_t)r, (size_t)r);
+			if (s == HEC_OK)
+				s = hec_ckks_mul(ev, T, Z(st, (size_t)r, 0), vchunk(st, 0));
+			for (size_t j = 1; j < l->chunks && s == HEC_OK; j++) {
+				s = hec_ckks_mul(ev, a, Z(st, (size_t)r, j), vchunk(st, j));
+				if (s == HEC_OK)
+					s = hec_ckks_add(ev, T, T, a);
+			}
+			if (s == HEC_OK)
+				s = hec_ckks_relinearize(ev, T, T);
+			if (s == HEC_OK)
+				s = hec_ckks_rescale(ev, T, T);
+			/* Copy the products into the empty half; a window of `chunk`
+			 * slots is then the whole inner product. */
+			if (s == HEC_OK)
+				s = hec_ckks_rotate(ev, a, T, -(int64_t)l->chunk);
+			if (s == HEC_OK)
+				s = hec_ckks_add(ev, T, T, a);
+			if (s == HEC_OK && l->chunk > 1)
+				s = hec_ckks_rotate_sum(ev, T, T, l->chunk, 1);
+			if (s == HEC_OK) {
+				double k = floor(st->tau / hec_ciphertext_scale(T));
+				if (k >= 2)
+					s = hec_ckks_mul_const(ev, T, T, 1.0, k);
+			}
+			if (s == HEC_OK)
+				s = hec_ckks_conjugate(ev, b, T);
+			/* Y = conj T - (1 - i) / (2 c1), so that c1 Y Z adds -z/2. */
+			if (s == HEC_OK)
+				s = hec_ckks_add_const(ev, st->Y[r], b, beta);
+			/* U = c3/4 (T^2 + 3 conj(T)^2). */
+			if (s == HEC_OK)
+				s = hec_ckks_mul_relin(ev, st->U[r], T, T);
+			if (s == HEC_OK)
+				s = hec_ckks_mul_relin(ev, b, b, b);
+			if (s == HEC_OK)
+				s = hec_ckks_mul_int(ev, b, b, 3);
+			if (s == HEC_OK)
+				s = hec_ckks_add(ev, st->U[r], st->U[r], b);
+			if (s == HEC_OK)
+				s = hec_ckks_rescale(ev, st->U[r], st->U[r]);
+			if (s == HEC_OK)
+				s = free_mul(ev, st->U[r], st->U[r], st->c3 / 4);
+			err_keep(&st->err, s);
+		}
+		if (st->err.s != HEC_OK)
+			return err_raise(&st->err);
+		long n = (long)l->chunks;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic)
 #endif
-	for (long g = 0; g < n; g++) {
+		for (long j = 0; j < n; j++) {
+			if (st->err.s != HEC_OK)
+				continue;
+			hec_evaluator *ev = EV(st);
+			hec_ciphertext *P = st->P[j], *tz = scratch(st, 0), *prod = scratch(st, 1), *yz = scratch(st, 2);
+			hec_status s = HEC_OK;
+			for (long r = 0; r < nr && s == HEC_OK; r++) {
+				const hec_ciphertext *z = Z(st, (size_t)r, (size_t)j);
+				int first = g0 == 0 && r == 0;
+				s = hec_ckks_mul_relin(ev, tz, st->T[r], z);
+				if (s == HEC_OK)
+					s = hec_ckks_rescale(ev, tz, tz);
+				if (s == HEC_OK)
+					s = hec_ckks_mul(ev, first ? P : prod, st->U[r], tz);
+				if (s == HEC_OK && !first)
+					s = hec_ckks_add(ev, P, P, prod);
+				if (s == HEC_OK)
+					s = hec_ckks_mul(ev, yz, st->Y[r], z);
+				if (s == HEC_OK)
+					s = hec_ckks_rescale(ev, yz, yz);
+				if (s == HEC_OK)
+					s = hec_ckks_mul_const(ev, yz, yz, st->c1,
+					                       hec_ciphertext_scale(P) / hec_ciphertext_scale(yz));
+				if (s == HEC_OK)
+					s = hec_ckks_add(ev, P, P, yz);
+				if (s == HEC_OK) {
+#ifdef _OPENMP
+#pragma omp critical(hec_lr_bound)
+#endif
+					if (hec_ciphertext_scale(tz) < st->min_tz_scale)
+						st->min_tz_scale = hec_ciphertext_scale(tz);
+				}
+			}
+			err_keep(&st->err, s);
+		}
 		if (st->err.s != HEC_OK)
-			continue;
-		hec_evaluator *ev = EV(st);
-		hec_ciphertext *T = st->T[g], *a = scratch(st, 0), *b = scratch(st, 1);
-		hec_status s = hec_ckks_mul(ev, T, Z(st, batch, (size_t)g, 0), vchunk(st, 0));
-		for (size_t j = 1; j < l->chunks && s == HEC_OK; j++) {
-			s = hec_ckks_mul(ev, a, Z(st, batch, (size_t)g, j), vchunk(st, j));
-			if (s == HEC_OK)
-				s = hec_ckks_add(ev, T, T, a);
-		}
-		if (s == HEC_OK)
-			s = hec_ckks_relinearize(ev, T, T);
-		if (s == HEC_OK)
-			s = hec_ckks_rescale(ev, T, T);
-		/* Copy the products into the empty half; a window of `chunk`
-		 * slots is then the whole inner product. */
-		if (s == HEC_OK)
-			s = hec_ckks_rotate(ev, a, T, -(int64_t)l->chunk);
-		if (s == HEC_OK)
-			s = hec_ckks_add(ev, T, T, a);
-		if (s == HEC_OK && l->chunk > 1)
-			s = hec_ckks_rotate_sum(ev, T, T, l->chunk, 1);
-		if (s == HEC_OK) {
-			double k = floor(st->tau / hec_ciphertext_scale(T));
-			if (k >= 2)
-				s = hec_ckks_mul_const(ev, T, T, 1.0, k);
-		}
-		if (s == HEC_OK)
-			s = hec_ckks_conjugate(ev, b, T);
-		/* Y = conj T - (1 - i) / (2 c1), so that c1 Y Z adds -z/2. */
-		if (s == HEC_OK)
-			s = hec_ckks_add_const(ev, st->Y[g], b, beta);
-		/* U = c3/4 (T^2 + 3 conj(T)^2). */
-		if (s == HEC_OK)
-			s = hec_ckks_mul_relin(ev, st->U[g], T, T);
-		if (s == HEC_OK)
-			s = hec_ckks_mul_relin(ev, b, b, b);
-		if (s == HEC_OK)
-			s = hec_ckks_mul_int(ev, b, b, 3);
-		if (s == HEC_OK)
-			s = hec_ckks_add(ev, st->U[g], st->U[g], b);
-		if (s == HEC_OK)
-			s = hec_ckks_rescale(ev, st->U[g], st->U[g]);
-		if (s == HEC_OK)
-			s = free_mul(ev, st->U[g], st->U[g], st->c3 / 4);
-		err_keep(&st->err, s);
+			return err_raise(&st->err);
 	}
-	if (st->err.s != HEC_OK)
-		return err_raise(&st->err);
-
-	/* 3. Per chunk: P_j = sum_g U_g (T_g Z_gj) + c1 Y_g Z_gj, one
-	 * relinearisation for the sum. */
-	n = (long)l->chunks;
+	long n = (long)l->chunks;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic)
 #endif
 	for (long j = 0; j < n; j++) {
 		if (st->err.s != HEC_OK)
 			continue;
-		hec_evaluator *ev = EV(st);
-		hec_ciphertext *P = st->P[j], *tz = scratch(st, 0), *prod = scratch(st, 1), *yz = scratch(st, 2);
-		hec_status s = HEC_OK;
-		for (size_t g = 0; g < l->groups && s == HEC_OK; g++) {
-			hec_ciphertext *z = Z(st, batch, g, (size_t)j);
-			s = hec_ckks_mul_relin(ev, tz, st->T[g], z);
-			if (s == HEC_OK)
-				s = hec_ckks_rescale(ev, tz, tz);
-			if (s == HEC_OK)
-				s = hec_ckks_mul(ev, g ? prod : P, st->U[g], tz);
-			if (s == HEC_OK && g)
-				s = hec_ckks_add(ev, P, P, prod);
-			if (s == HEC_OK)
-				s = hec_ckks_mul(ev, yz, st->Y[g], z);
-			if (s == HEC_OK)
-				s = hec_ckks_rescale(ev, yz, yz);
-			if (s == HEC_OK)
-				s = hec_ckks_mul_const(ev, yz, yz, st->c1, hec_ciphertext_scale(P) / hec_ciphertext_scale(yz));
-			if (s == HEC_OK)
-				s = hec_ckks_add(ev, P, P, yz);
-			if (s == HEC_OK) {
-#ifdef _OPENMP
-#pragma omp critical(hec_lr_bound)
-#endif
-				if (hec_ciphertext_scale(tz) < st->min_tz_scale)
-					st->min_tz_scale = hec_ciphertext_scale(tz);
-			}
-		}
+		hec_status s = hec_ckks_relinearize(EV(st), st->P[j], st->P[j]);
 		if (s == HEC_OK)
-			s = hec_ckks_relinearize(ev, P, P);
-		if (s == HEC_OK)
-			s = hec_ckks_rescale(ev, P, P);
+			s = hec_ckks_rescale(EV(st), st->P[j], st->P[j]);
 		err_keep(&st->err, s);
 	}
 	if (st->err.s != HEC_OK)
@@ -889,9 +980,11 @@ static void state_free(struct lr_state *st)
 	FREE_ARR(st->V, l->pairs);
 	FREE_ARR(st->W, l->pairs);
 	FREE_ARR(st->Vu, l->pairs);
-	FREE_ARR(st->T, l->groups);
-	FREE_ARR(st->U, l->groups);
-	FREE_ARR(st->Y, l->groups);
+	FREE_ARR(st->T, st->round);
+	FREE_ARR(st->U, st->round);
+	FREE_ARR(st->Y, st->round);
+	FREE_ARR(st->zb, st->d->ct ? 0 : st->round * l->chunks);
+	free(st->zp);
 	FREE_ARR(st->P, l->chunks);
 	FREE_ARR(st->tmp, (size_t)st->nthreads * 4);
 #undef FREE_ARR
@@ -925,6 +1018,9 @@ static hec_status state_new(struct lr_state *st, const hec_ml_enc_lr_data *d, co
 	st->d = d;
 	st->l = l;
 	st->nthreads = lr_threads();
+	/* One group per thread at a time: their T, U, Y (and, for a data set
+	 * left in its file, their ciphertexts) are what memory holds. */
+	st->round = (size_t)st->nthreads < l->groups ? (size_t)st->nthreads : l->groups;
 	hec_status s = HEC_OK;
 	st->ev = calloc((size_t)st->nthreads, sizeof *st->ev);
 	st->pt = calloc((size_t)st->nthreads, sizeof *st->pt);
@@ -942,11 +1038,15 @@ static hec_status state_new(struct lr_state *st, const hec_ml_enc_lr_data *d, co
 	if (s == HEC_OK)
 		s = new_cts(&st->Vu, l->pairs, c);
 	if (s == HEC_OK)
-		s = new_cts(&st->T, l->groups, c);
+		s = new_cts(&st->T, st->round, c);
 	if (s == HEC_OK)
-		s = new_cts(&st->U, l->groups, c);
+		s = new_cts(&st->U, st->round, c);
 	if (s == HEC_OK)
-		s = new_cts(&st->Y, l->groups, c);
+		s = new_cts(&st->Y, st->round, c);
+	if (s == HEC_OK)
+		s = new_cts(&st->zb, d->ct ? 0 : st->round * l->chunks, c);
+	if (s == HEC_OK && !(st->zp = calloc(st->round * l->chunks, sizeof *st->zp)))
+		s = hec_error_set(HEC_ERR_NOMEM, "out of memory");
 	if (s == HEC_OK)
 		s = new_cts(&st->P, l->chunks, c);
 	if (s == HEC_OK)
@@ -1018,9 +1118,11 @@ hec_status hec_ml_enc_lr_train(hec_ml_enc_lr_model **dst, const hec_ml_enc_lr_da
 			                     "another layout?)", (long long)steps[i]);
 	}
 	size_t top = hec_context_max_level(c);
-	for (size_t i = 0; i < d->nct; i++)
-		if (hec_ciphertext_level(d->ct[i]) != top || hec_ciphertext_context(d->ct[i]) != c)
-			return hec_error_set(HEC_ERR_LEVEL, "encrypted LR: data ciphertext %zu is not at the top level", i);
+	for (size_t i = 0; d->ct && i < d->nct; i++)
+		if (hec_ciphertext_level(d->ct[i]) != top || hec_ciphertext_context(d->ct[i]) != c ||
+		    fabs(hec_ciphertext_scale(d->ct[i]) / d->scale - 1) > 1e-12)
+			return hec_error_set(HEC_ERR_LEVEL, "encrypted LR: data ciphertext %zu is not at the top level and "
+			                     "the data scale", i);
 
 	double poly[8] = {0};
 	hec_status s = hec_ml_sigmoid_fit(poly, 3, 8.0);
@@ -1030,7 +1132,7 @@ hec_status hec_ml_enc_lr_train(hec_ml_enc_lr_model **dst, const hec_ml_enc_lr_da
 	st.c1 = poly[1];
 	st.c3 = poly[3];
 	st.min_tz_scale = INFINITY;
-	double zeta = hec_ciphertext_scale(d->ct[0]);
+	double zeta = d->scale;
 	st.tau = choose_tau(c, l, o, log2(zeta), st.c3, top);
 	hec_ml_enc_lr_model *m = NULL;
 	s = state_new(&st, d, ek);
@@ -1487,11 +1589,83 @@ hec_status hec_ml_enc_lr_data_read(hec_ml_enc_lr_data **dst, const hec_context *
 		if (s == HEC_OK && hec_ciphertext_level(d->ct[i]) != top)
 			s = hec_error_set(HEC_ERR_FORMAT, "data ciphertext %zu is at level %zu, not at the top level %zu", i,
 			                  hec_ciphertext_level(d->ct[i]), top);
-		if (s == HEC_OK && fabs(log2(hec_ciphertext_scale(d->ct[i]) / hec_ciphertext_scale(d->ct[0]))) > 1e-9)
-			s = hec_error_set(HEC_ERR_FORMAT, "data ciphertexts at different scales");
+		if (s == HEC_OK && fabs(hec_ciphertext_scale(d->ct[i]) / d->scale - 1) > 1e-12)
+			s = hec_error_set(HEC_ERR_FORMAT, "data ciphertext %zu is not at the data scale 2^%g", i,
+			                  log2(d->scale));
 	}
 	if (s == HEC_OK && fgetc(f) != EOF)
 		s = hec_error_set(HEC_ERR_FORMAT, "unexpected data after the last ciphertext");
+	if (s != HEC_OK) {
+		hec_ml_enc_lr_data_free(d);
+		return s;
+	}
+	*dst = d;
+	return HEC_OK;
+}
+
+hec_status hec_ml_enc_lr_data_open(hec_ml_enc_lr_data **dst, const hec_context *c, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return hec_error_set(HEC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+	hec_ml_enc_lr_layout_t l;
+	hec_ml_enc_lr_info_t info;
+	hec_status s = hec_ml_enc_lr_data_read_header(&l, &info, c, f);
+	hec_ml_enc_lr_data *d = NULL;
+	if (s == HEC_OK && !(d = calloc(1, sizeof *d)))
+		s = hec_error_set(HEC_ERR_NOMEM, "out of memory");
+	if (s == HEC_OK) {
+		d->ctx = c;
+		d->lay = l;
+		d->info = info;
+		d->fd = -1;
+		d->scale = exp2(hec_context_params(c)->log_scale);
+		d->nct = hec_ml_enc_lr_data_cts(&l);
+		d->off = calloc(d->nct, sizeof *d->off);
+		d->len = calloc(d->nct, sizeof *d->len);
+		if (!d->off || !d->len)
+			s = hec_error_set(HEC_ERR_NOMEM, "out of memory");
+	}
+	/* Walk the object headers: every ciphertext is there, whole, for these
+	 * parameters (its payload is checked when the trainer reads it). */
+	uint64_t pos = (uint64_t)ftell(f), max = hec_context_max_payload(c);
+	for (size_t i = 0; s == HEC_OK && i < d->nct; i++) {
+		uint8_t h[HEC_HEADER_BYTES];
+		hec_header_t hd;
+		if (fseek(f, (long)pos, SEEK_SET) != 0 || fread(h, 1, sizeof h, f) != sizeof h) {
+			s = hec_error_set(HEC_ERR_FORMAT, "the file is truncated: data ciphertext %zu of %zu is missing", i + 1,
+			                  d->nct);
+			break;
+		}
+		s = hec_header_parse(&hd, h, sizeof h);
+		if (s != HEC_OK) {
+			char pre[96];
+			snprintf(pre, sizeof pre, "data ciphertext %zu of %zu", i + 1, d->nct);
+			s = wrap(s, pre);
+		} else if (hd.type != HEC_OBJ_CIPHERTEXT || hd.payload_len > max)
+			s = hec_error_set(HEC_ERR_FORMAT, "data ciphertext %zu of %zu: a %s of %llu bytes", i + 1, d->nct,
+			                  hec_object_type_name(hd.type), (unsigned long long)hd.payload_len);
+		else if (hd.fingerprint != hec_context_fingerprint(c))
+			s = hec_error_set(HEC_ERR_MISMATCH, "data ciphertext %zu of %zu belongs to other parameters", i + 1,
+			                  d->nct);
+		if (s == HEC_OK) {
+			d->off[i] = pos;
+			d->len[i] = HEC_HEADER_BYTES + hd.payload_len;
+			pos += d->len[i];
+		}
+	}
+	if (s == HEC_OK) {
+		if (fseek(f, 0, SEEK_END) != 0)
+			s = hec_error_set(HEC_ERR_IO, "%s: cannot seek", path);
+		else if ((uint64_t)ftell(f) < pos)
+			s = hec_error_set(HEC_ERR_FORMAT, "the file is truncated: data ciphertext %zu of %zu is cut short",
+			                  d->nct, d->nct);
+		else if ((uint64_t)ftell(f) > pos)
+			s = hec_error_set(HEC_ERR_FORMAT, "unexpected data after the last ciphertext");
+	}
+	if (s == HEC_OK && (d->fd = dup(fileno(f))) < 0)
+		s = hec_error_set(HEC_ERR_IO, "%s: %s", path, strerror(errno));
+	fclose(f);
 	if (s != HEC_OK) {
 		hec_ml_enc_lr_data_free(d);
 		return s;

@@ -423,10 +423,31 @@ START_TEST(bad_input)
 	f = fopen(path, "rb");
 	ck_assert_int_eq(hec_ml_enc_lr_data_read(&bad, c, f), HEC_ERR_CHECKSUM);
 	fclose(f);
+
+	/* Training from the file, a round of groups at a time, gives the same
+	 * ciphertexts as from memory. */
+	f = fopen(path, "wb");
+	CK_OK(hec_ml_enc_lr_data_write(f, ed));
+	fclose(f);
+	hec_ml_enc_lr_data *onfile;
+	CK_OK(hec_ml_enc_lr_data_open(&onfile, c, path));
+	hec_ml_enc_lr_model *mf;
+	CK_OK(hec_ml_enc_lr_train(&mf, onfile, a.ek, &o, NULL, NULL));
+	hec_ml_enc_lr_data_free(onfile);
+	ck_assert_int_eq(truncate(path, size - 1), 0);
+	ck_assert_int_eq(hec_ml_enc_lr_data_open(&onfile, c, path), HEC_ERR_FORMAT);
+	ck_assert_msg(strstr(hec_error_detail(), "truncated"), "%s", hec_error_detail());
 	remove(path);
 
 	/* Mismatched keys: the model of key set a decrypts only under a. */
 	CK_OK(hec_ml_enc_lr_train(&m, back, a.ek, &o, NULL, NULL));
+	{
+		double wa[197], wb[197];
+		CK_OK(hec_ml_enc_lr_decrypt(wa, m, a.sk));
+		CK_OK(hec_ml_enc_lr_decrypt(wb, mf, a.sk));
+		ck_assert(!memcmp(wa, wb, sizeof wa));
+		hec_ml_enc_lr_model_free(mf);
+	}
 	ck_assert_uint_eq(hec_ml_enc_lr_model_info(m)->key_id, a.id);
 	hec_secret_key *other;
 	CK_OK(hec_secret_key_new(&other, c3));
