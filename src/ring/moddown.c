@@ -49,9 +49,9 @@ hec_status hec_poly_mod_down(hec_poly *dst, const hec_poly *x_q, const hec_poly 
 		uint64_t *d = hec_poly_limb(dst, i);
 		if (ntt)
 			hec_ntt_fwd(r->tab[i], out[i], out[i]);
-		/* Vector kernels (SIMD where the NTT layer has them). */
-		hec_ntt_vec_sub(d, hec_poly_limb(x_q, i), out[i], n, m);
-		hec_ntt_vec_mul_scalar(d, d, r->pinv[i], n, m);
+		/* (x - conv) P^-1 in one pass (SIMD where the limb's NTT is). */
+		_hec_vec_sub_mul_scalar(d, hec_poly_limb(x_q, i), out[i], r->pinv[i], n, m,
+		                        hec_ntt_table_kernel(r->tab[i]) != HEC_KERNEL_PORTABLE);
 	}
 	dst->basis = HEC_BASIS_Q;
 	dst->limbs = limbs;

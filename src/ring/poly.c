@@ -299,6 +299,31 @@ hec_status hec_poly_dot2_automorphism(hec_poly *dst0, hec_poly *dst1, const hec_
 	return poly_dot("poly_dot2_automorphism", dst, 2, a, k, b, count);
 }
 
+void _hec_vec_sub_mul_scalar_ref(uint64_t *d, const uint64_t *x, const uint64_t *c, uint64_t w, size_t n,
+                                 const hec_modulus_t *m)
+{
+	const uint64_t q = m->q, ws = hec_ntt_shoup(w, q);
+	for (size_t k = 0; k < n; k++) {
+		/* x - c + q in [1, 2q): Shoup's product accepts any 64-bit input. */
+		uint64_t r = hec_ntt_mod_mul_shoup_lazy(x[k] - c[k] + q, w, ws, q);
+		d[k] = r - (q & hec_mask_lt(q - 1, r));
+	}
+}
+
+void _hec_vec_sub_mul_scalar(uint64_t *d, const uint64_t *x, const uint64_t *c, uint64_t w, size_t n,
+                             const hec_modulus_t *m, bool simd)
+{
+#ifdef HECATE_HAVE_AVX2
+	if (simd && n % 4 == 0) {
+		_hec_vec_sub_mul_scalar_avx2(d, x, c, w, n, m);
+		return;
+	}
+#else
+	(void)simd;
+#endif
+	_hec_vec_sub_mul_scalar_ref(d, x, c, w, n, m);
+}
+
 /* k mod q for a signed 64-bit k. */
 static uint64_t i64_mod(int64_t k, const hec_modulus_t *m)
 {

@@ -13,9 +13,8 @@
  * transformed with each remaining prime's table.  When q_l < 2 q_i (primes
  * of similar size, the usual case) r + q_i = u + (q_i - h) already lies in
  * the transform's input range [0, 2 q_i), so limb i costs one addition
- * pass, the NTT, and two vector passes (subtract, multiply by q_l^-1)
- * through the NTT layer's SIMD kernels.  Otherwise each coefficient is
- * reduced. */
+ * pass, the NTT, and one fused pass (subtract, multiply by q_l^-1; SIMD
+ * where the limb's NTT is).  Otherwise each coefficient is reduced. */
 #include <string.h>
 
 #include "ring_internal.h"
@@ -66,9 +65,8 @@ hec_status hec_poly_rescale(hec_poly *dst, const hec_poly *src, hec_ring_workspa
 			if (ntt)
 				hec_ntt_fwd(r->tab[i], tmp, tmp);
 		}
-		uint64_t *d = hec_poly_limb(dst, i);
-		hec_ntt_vec_sub(d, hec_poly_limb(src, i), tmp, n, m);
-		hec_ntt_vec_mul_scalar(d, d, inv, n, m);
+		_hec_vec_sub_mul_scalar(hec_poly_limb(dst, i), hec_poly_limb(src, i), tmp, inv, n, m,
+		                        hec_ntt_table_kernel(r->tab[i]) != HEC_KERNEL_PORTABLE);
 	}
 	dst->basis = HEC_BASIS_Q;
 	dst->limbs = l;

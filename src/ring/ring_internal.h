@@ -166,6 +166,18 @@ void _hec_poly_dot_limb_ref(uint64_t *const *d, size_t nout, const uint64_t *con
 void _hec_poly_dot_limb_avx2(uint64_t *const *d, size_t nout, const uint64_t *const *a, const uint32_t *perm,
                              const uint64_t *const *const *b, size_t count, size_t n, const hec_modulus_t *m);
 
+/* d = (x - c) w mod q for x, c, w in [0, q), in one pass (ModDown's and
+ * rescaling's last step); d may alias x or c.  Chooses the AVX2 kernel
+ * when `simd` (the limb's NTT uses a SIMD kernel) and n % 4 == 0. */
+void _hec_vec_sub_mul_scalar(uint64_t *d, const uint64_t *x, const uint64_t *c, uint64_t w, size_t n,
+                             const hec_modulus_t *m, bool simd);
+/* Its portable kernel (for tests) and the AVX2 one (poly_avx2.c, q <
+ * 2^50, n % 4 == 0). */
+void _hec_vec_sub_mul_scalar_ref(uint64_t *d, const uint64_t *x, const uint64_t *c, uint64_t w, size_t n,
+                                 const hec_modulus_t *m);
+void _hec_vec_sub_mul_scalar_avx2(uint64_t *d, const uint64_t *x, const uint64_t *c, uint64_t w, size_t n,
+                                  const hec_modulus_t *m);
+
 /* The NTT-form permutation of the Galois element k (odd, reduced mod 2n):
  * slot i of a(X^k) is slot perm[i] of a.  Built on first use and cached;
  * NULL on allocation failure. */

@@ -300,6 +300,54 @@ START_TEST(test_conv_vs_ref)
 }
 END_TEST
 
+/* ModDown's and rescaling's fused last pass, d = (x - c) w mod q: the
+ * portable kernel and the dispatched one (AVX2 below 2^50 where compiled
+ * in and asked for) against mod_sub then mod_mul, with edge operands, in
+ * place. */
+START_TEST(test_sub_mul_scalar)
+{
+	test_rng g;
+	test_rng_init(&g, test_seed(0x5b31));
+	static const unsigned bits[] = {20, 30, 36, 40, 46, 49, 50, 55, 61};
+	const size_t n = 260;
+	uint64_t x[260], c[260], d[260], e[260];
+	for (size_t b = 0; b < sizeof bits / sizeof bits[0]; b++) {
+		uint64_t q;
+		CK_OK(hec_ntt_primes_generate(&q, 1, bits[b], 16));
+		hec_modulus_t m;
+		CK_OK(hec_ntt_modulus_init(&m, q));
+		const uint64_t ws[] = {1, 2, q / 2, q / 2 + 1, q - 1, test_rng_below(&g, q)};
+		for (size_t wi = 0; wi < sizeof ws / sizeof ws[0]; wi++) {
+			const uint64_t w = ws[wi];
+			for (size_t k = 0; k < n; k++) {
+				const uint64_t edge[4] = {0, 1, q / 2, q - 1};
+				x[k] = k < 16 ? edge[k % 4] : test_rng_below(&g, q);
+				c[k] = k < 16 ? edge[k / 4] : test_rng_below(&g, q);
+			}
+			for (int simd = 0; simd < 4; simd++) {
+				/* 0: portable kernel; 1: dispatched; 2: dispatched, in
+				 * place; 3: dispatched, a length the vector kernel does
+				 * not take. */
+				const size_t len = simd == 3 ? n - 3 : n;
+				memcpy(d, x, sizeof x);
+				if (simd == 0)
+					_hec_vec_sub_mul_scalar_ref(e, x, c, w, len, &m);
+				else if (simd != 2)
+					_hec_vec_sub_mul_scalar(e, x, c, w, len, &m, q < HEC_MODULUS_SIMD_MAX);
+				else
+					_hec_vec_sub_mul_scalar(d, d, c, w, len, &m, q < HEC_MODULUS_SIMD_MAX);
+				const uint64_t *got = simd == 2 ? d : e;
+				for (size_t k = 0; k < len; k++) {
+					uint64_t want = hec_ntt_mod_mul(hec_ntt_mod_sub(x[k], c[k], q), w, &m);
+					ck_assert_msg(got[k] == want, "bits %u w %llu variant %d k %zu " SEED_FMT, bits[b],
+					              (unsigned long long)w, simd, k, SEED_ARG(&g));
+				}
+			}
+		}
+	}
+}
+END_TEST
+
 /* ModUp: outputs are x + e Q_j in every prime of Q_l P with |e| <= (digit
  * size) / 2, the digit's own limbs copied; every digit size, level and
  * form, and dst_q == src. */
@@ -519,6 +567,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_rescale);
 	tcase_add_test(tc, test_conv);
 	tcase_add_test(tc, test_conv_vs_ref);
+	tcase_add_test(tc, test_sub_mul_scalar);
 	tcase_add_test(tc, test_mod_up);
 	tcase_add_test(tc, test_mod_down);
 	tcase_add_test(tc, test_up_then_down);
