@@ -31,7 +31,11 @@
  *
  * This file is also compiled with -DHEC_SIMD512_EMULATE (see simd512.h),
  * which exposes the ops as hec_ntt_ops_avx512_emul, for the bit-for-bit
- * test on machines without AVX-512. */
+ * test on machines without AVX-512 (tests/ntt/test_avx512_emul.c).  At the
+ * time of writing it had only been run that way: the real build compiles
+ * without warnings, and tests/ntt/test_ntt.c and test_simd_edges.c compare
+ * it with the portable kernel wherever the CPU has AVX-512 IFMA, but its
+ * speed has not been measured. */
 #include "kernels.h"
 #include "simd512.h"
 
