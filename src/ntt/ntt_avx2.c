@@ -57,7 +57,7 @@
 #include <immintrin.h>
 #include <stdlib.h>
 
-#define TWO52 0x1p52
+#define TWO52   0x1p52
 #define ROUND_C 0x1.8p52 /* adding it rounds |x| < 2^51 to an integer */
 /* Largest multiplicand allowed; |y w / q| < 2^51 with room for rounding. */
 #define Y_LIMIT (0x1p52 - 0x1p40)
@@ -137,7 +137,8 @@ static inline __attribute__((always_inline)) void gs(__m256d *x, __m256d *y, __m
 }
 
 /* 4 x 4 transpose: r_i[j] <- r_j[i]. */
-static inline __attribute__((always_inline)) void transpose4(__m256d *r0, __m256d *r1, __m256d *r2, __m256d *r3)
+static inline __attribute__((always_inline)) void transpose4(__m256d *r0, __m256d *r1, __m256d *r2,
+                                                             __m256d *r3)
 {
 	__m256d t0 = _mm256_unpacklo_pd(*r0, *r1), t1 = _mm256_unpackhi_pd(*r0, *r1);
 	__m256d t2 = _mm256_unpacklo_pd(*r2, *r3), t3 = _mm256_unpackhi_pd(*r2, *r3);
@@ -160,7 +161,7 @@ static inline __attribute__((always_inline)) __m256d load_u64(const uint64_t *p,
 static inline __attribute__((always_inline)) __m256i sel_nonneg(__m256i x, __m256i y)
 {
 	return _mm256_castpd_si256(
-	        _mm256_blendv_pd(_mm256_castsi256_pd(x), _mm256_castsi256_pd(y), _mm256_castsi256_pd(x)));
+	    _mm256_blendv_pd(_mm256_castsi256_pd(x), _mm256_castsi256_pd(y), _mm256_castsi256_pd(x)));
 }
 
 /* Balanced |x| < q to [0, q) as uint64_t.  Adding 1.5 * 2^52 puts
@@ -300,9 +301,8 @@ static inline __attribute__((always_inline)) void fwd_r4(uint64_t *a, size_t m, 
  * One group is a chain of four dependent stages, too long for the
  * out-of-order window to overlap consecutive groups well, so U = 2 groups
  * (U = 1 for n = 16) go through each step side by side. */
-static inline __attribute__((always_inline)) void fwd_r16_groups(uint64_t *p, const double *r, int U,
-                                                                 const struct avx2_tables *t, bool conv,
-                                                                 bool red)
+static inline __attribute__((always_inline)) void
+fwd_r16_groups(uint64_t *p, const double *r, int U, const struct avx2_tables *t, bool conv, bool red)
 {
 	const struct consts k = consts_q(t->q, t->qinv);
 	const __m256d sh = _mm256_set1_pd(TWO52 + t->q);
@@ -500,7 +500,7 @@ static void inv_r16(uint64_t *a, size_t n, const struct avx2_tables *t, bool las
 /* Output bound of inv_r16 (not last), following its reductions. */
 static double inv_r16_bound(double q)
 {
-	double b1 = dmax(redb(q), rb(q, 2 * q)); /* after half-size 1 */
+	double b1 = dmax(redb(q), rb(q, 2 * q));  /* after half-size 1 */
 	double b2 = 2 * b1;                       /* after half-size 2 */
 	double b3 = dmax(redb(q), rb(q, 2 * b2)); /* after half-size 4 */
 	assert(2 * b2 <= Y_LIMIT);                /* its multiplicands */
@@ -831,16 +831,16 @@ static void vec_mul_acc(uint64_t *dst, const uint64_t *a, const uint64_t *b, siz
 }
 
 const struct hec_ntt_kernel_ops hec_ntt_ops_avx2 = {
-	.kind = HEC_KERNEL_AVX2,
-	.max_q = HEC_MODULUS_SIMD_MAX,
-	.table_init = table_init,
-	.table_clear = table_clear,
-	.fwd = fwd,
-	.inv = inv,
-	.vec_add = vec_add,
-	.vec_sub = vec_sub,
-	.vec_neg = vec_neg,
-	.vec_mul = vec_mul,
-	.vec_mul_scalar = vec_mul_scalar,
-	.vec_mul_acc = vec_mul_acc,
+    .kind = HEC_KERNEL_AVX2,
+    .max_q = HEC_MODULUS_SIMD_MAX,
+    .table_init = table_init,
+    .table_clear = table_clear,
+    .fwd = fwd,
+    .inv = inv,
+    .vec_add = vec_add,
+    .vec_sub = vec_sub,
+    .vec_neg = vec_neg,
+    .vec_mul = vec_mul,
+    .vec_mul_scalar = vec_mul_scalar,
+    .vec_mul_acc = vec_mul_acc,
 };

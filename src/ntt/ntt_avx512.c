@@ -62,8 +62,8 @@ struct ifma_tables {
 	/* Per group of 16 values (g < n/16), REC words: the twiddles and
 	 * quotients of the half-size 4, 2, 1 stages in lane order. */
 	uint64_t *frec, *irec;
-	uint64_t ninv, ninv_s;  /* n^-1 and its quotient */
-	uint64_t wn, wn_s;      /* wi[1] n^-1 and its quotient */
+	uint64_t ninv, ninv_s; /* n^-1 and its quotient */
+	uint64_t wn, wn_s;     /* wi[1] n^-1 and its quotient */
 };
 
 /* Record layout: [0, 8) w and [8, 16) w' for half-size 4; [16, 32) for
@@ -179,9 +179,9 @@ struct perms {
 FN struct perms fwd_perms(void)
 {
 	struct perms p = {
-		v512_setr(0, 1, 2, 3, 8, 9, 10, 11),  v512_setr(4, 5, 6, 7, 12, 13, 14, 15),
-		v512_setr(0, 1, 8, 9, 4, 5, 12, 13),  v512_setr(2, 3, 10, 11, 6, 7, 14, 15),
-		v512_setr(0, 8, 1, 9, 2, 10, 3, 11),  v512_setr(4, 12, 5, 13, 6, 14, 7, 15),
+	    v512_setr(0, 1, 2, 3, 8, 9, 10, 11), v512_setr(4, 5, 6, 7, 12, 13, 14, 15),
+	    v512_setr(0, 1, 8, 9, 4, 5, 12, 13), v512_setr(2, 3, 10, 11, 6, 7, 14, 15),
+	    v512_setr(0, 8, 1, 9, 2, 10, 3, 11), v512_setr(4, 12, 5, 13, 6, 14, 7, 15),
 	};
 	return p;
 }
@@ -251,9 +251,9 @@ FN struct perms inv_perms(void)
 	 * half-size 2 wants e0 e1 e4 e5 e8 e9 e12 e13 / e2 e3 e6 e7 ...;
 	 * half-size 4 wants e0-3 e8-11 / e4-7 e12-15; then natural order. */
 	struct perms p = {
-		v512_setr(0, 8, 4, 12, 1, 9, 5, 13),  v512_setr(2, 10, 6, 14, 3, 11, 7, 15),
-		v512_setr(0, 1, 8, 9, 4, 5, 12, 13),  v512_setr(2, 3, 10, 11, 6, 7, 14, 15),
-		v512_setr(0, 1, 2, 3, 8, 9, 10, 11),  v512_setr(4, 5, 6, 7, 12, 13, 14, 15),
+	    v512_setr(0, 8, 4, 12, 1, 9, 5, 13), v512_setr(2, 10, 6, 14, 3, 11, 7, 15),
+	    v512_setr(0, 1, 8, 9, 4, 5, 12, 13), v512_setr(2, 3, 10, 11, 6, 7, 14, 15),
+	    v512_setr(0, 1, 2, 3, 8, 9, 10, 11), v512_setr(4, 5, 6, 7, 12, 13, 14, 15),
 	};
 	return p;
 }
@@ -332,7 +332,8 @@ static void inv_r4(uint64_t *a, size_t m, size_t h, const struct ifma_tables *t,
 	const uint64_t *iw = t->iw;
 	for (size_t g = 0; g < m / 2; g++) {
 		const v512 w0 = v512_bcast(&iw[2 * (m + 2 * g)]), w0s = v512_bcast(&iw[2 * (m + 2 * g) + 1]);
-		const v512 w1 = v512_bcast(&iw[2 * (m + 2 * g) + 2]), w1s = v512_bcast(&iw[2 * (m + 2 * g) + 3]);
+		const v512 w1 = v512_bcast(&iw[2 * (m + 2 * g) + 2]),
+		           w1s = v512_bcast(&iw[2 * (m + 2 * g) + 3]);
 		const v512 w2 = v512_bcast(&iw[2 * (m / 2 + g)]), w2s = v512_bcast(&iw[2 * (m / 2 + g) + 1]);
 		uint64_t *x0 = a + 4 * g * h, *x1 = x0 + h, *x2 = x1 + h, *x3 = x2 + h;
 		for (size_t j = 0; j < h; j += 8) {
@@ -562,16 +563,16 @@ static void vec_mul_acc(uint64_t *dst, const uint64_t *a, const uint64_t *b, siz
 }
 
 const struct hec_ntt_kernel_ops OPS_NAME = {
-	.kind = HEC_KERNEL_AVX512,
-	.max_q = HEC_MODULUS_SIMD_MAX,
-	.table_init = table_init,
-	.table_clear = table_clear,
-	.fwd = fwd,
-	.inv = inv,
-	.vec_add = vec_add,
-	.vec_sub = vec_sub,
-	.vec_neg = vec_neg,
-	.vec_mul = vec_mul,
-	.vec_mul_scalar = vec_mul_scalar,
-	.vec_mul_acc = vec_mul_acc,
+    .kind = HEC_KERNEL_AVX512,
+    .max_q = HEC_MODULUS_SIMD_MAX,
+    .table_init = table_init,
+    .table_clear = table_clear,
+    .fwd = fwd,
+    .inv = inv,
+    .vec_add = vec_add,
+    .vec_sub = vec_sub,
+    .vec_neg = vec_neg,
+    .vec_mul = vec_mul,
+    .vec_mul_scalar = vec_mul_scalar,
+    .vec_mul_acc = vec_mul_acc,
 };

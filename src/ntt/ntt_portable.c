@@ -105,8 +105,12 @@ static inline __attribute__((always_inline)) void fwd_impl(const struct hec_ntt_
 	for (; h > 2; m <<= 2, h >>= 2) {
 		const size_t hq = h / 2;
 		for (size_t i = 0; i < m; i++) {
-			const uint64_t tw[6] = {w[m + i],         ws[m + i],         w[2 * m + 2 * i],
-			                        ws[2 * m + 2 * i], w[2 * m + 2 * i + 1], ws[2 * m + 2 * i + 1]};
+			const uint64_t tw[6] = {w[m + i],
+			                        ws[m + i],
+			                        w[2 * m + 2 * i],
+			                        ws[2 * m + 2 * i],
+			                        w[2 * m + 2 * i + 1],
+			                        ws[2 * m + 2 * i + 1]};
 			uint64_t *restrict x = a + 2 * i * h;
 			for (size_t j = 0; j < hq; j++) {
 				uint64_t a0 = x[j], a1 = x[j + hq], a2 = x[j + 2 * hq], a3 = x[j + 3 * hq];
@@ -187,8 +191,8 @@ static inline __attribute__((always_inline)) void inv_impl(const struct hec_ntt_
 		/* Half-sizes 1 and 2 on groups of four adjacent values. */
 		for (size_t g = 0; g < m / 2; g++) {
 			uint64_t *x = a + 4 * g;
-			const uint64_t tw[6] = {w[m + 2 * g],     ws[m + 2 * g],     w[m + 2 * g + 1],
-			                        ws[m + 2 * g + 1], w[m / 2 + g],     ws[m / 2 + g]};
+			const uint64_t tw[6] = {w[m + 2 * g],      ws[m + 2 * g], w[m + 2 * g + 1],
+			                        ws[m + 2 * g + 1], w[m / 2 + g],  ws[m / 2 + g]};
 			gs4(&x[0], &x[1], &x[2], &x[3], tw, q2, q, one_s, fast);
 		}
 		m = n / 8;
@@ -197,8 +201,8 @@ static inline __attribute__((always_inline)) void inv_impl(const struct hec_ntt_
 	/* Radix-4 passes while the second stage is not the last. */
 	for (; m > 2; m >>= 2, h <<= 2) {
 		for (size_t g = 0; g < m / 2; g++) {
-			const uint64_t tw[6] = {w[m + 2 * g],     ws[m + 2 * g],     w[m + 2 * g + 1],
-			                        ws[m + 2 * g + 1], w[m / 2 + g],     ws[m / 2 + g]};
+			const uint64_t tw[6] = {w[m + 2 * g],      ws[m + 2 * g], w[m + 2 * g + 1],
+			                        ws[m + 2 * g + 1], w[m / 2 + g],  ws[m / 2 + g]};
 			uint64_t *restrict x = a + 4 * g * h;
 			for (size_t j = 0; j < h; j++)
 				gs4(&x[j], &x[j + h], &x[j + 2 * h], &x[j + 3 * h], tw, bq, q, one_s, fast);
@@ -324,14 +328,14 @@ static void vec_mul_acc(uint64_t *dst, const uint64_t *a, const uint64_t *b, siz
 }
 
 const struct hec_ntt_kernel_ops hec_ntt_ops_portable = {
-	.kind = HEC_KERNEL_PORTABLE,
-	.max_q = HEC_MODULUS_MAX,
-	.fwd = fwd,
-	.inv = inv,
-	.vec_add = vec_add,
-	.vec_sub = vec_sub,
-	.vec_neg = vec_neg,
-	.vec_mul = vec_mul,
-	.vec_mul_scalar = vec_mul_scalar,
-	.vec_mul_acc = vec_mul_acc,
+    .kind = HEC_KERNEL_PORTABLE,
+    .max_q = HEC_MODULUS_MAX,
+    .fwd = fwd,
+    .inv = inv,
+    .vec_add = vec_add,
+    .vec_sub = vec_sub,
+    .vec_neg = vec_neg,
+    .vec_mul = vec_mul,
+    .vec_mul_scalar = vec_mul_scalar,
+    .vec_mul_acc = vec_mul_acc,
 };

@@ -55,13 +55,13 @@ V512_FN v512 v512_setr(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t 
 	return r;
 }
 
-#define V512_LANEWISE(name, expr)                  \
-	V512_FN v512 name(v512 a, v512 b)          \
-	{                                          \
-		v512 r;                            \
-		for (int i = 0; i < 8; i++)        \
-			r.l[i] = (expr);           \
-		return r;                          \
+#define V512_LANEWISE(name, expr)                                                                            \
+	V512_FN v512 name(v512 a, v512 b)                                                                    \
+	{                                                                                                    \
+		v512 r;                                                                                      \
+		for (int i = 0; i < 8; i++)                                                                  \
+			r.l[i] = (expr);                                                                     \
+		return r;                                                                                    \
 	}
 
 V512_LANEWISE(v512_add, a.l[i] + b.l[i])
@@ -84,7 +84,8 @@ V512_FN v512 v512_madd52lo(v512 a, v512 b, v512 c)
 {
 	v512 r;
 	for (int i = 0; i < 8; i++)
-		r.l[i] = a.l[i] + ((uint64_t)((hec_u128)(b.l[i] & V512_M52) * (c.l[i] & V512_M52)) & V512_M52);
+		r.l[i] =
+		    a.l[i] + ((uint64_t)((hec_u128)(b.l[i] & V512_M52) * (c.l[i] & V512_M52)) & V512_M52);
 	return r;
 }
 
@@ -139,18 +140,54 @@ V512_FN v512 v512_setr(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t 
 	                        (long long)c, (long long)b, (long long)a);
 }
 
-V512_FN v512 v512_add(v512 a, v512 b) { return _mm512_add_epi64(a, b); }
-V512_FN v512 v512_sub(v512 a, v512 b) { return _mm512_sub_epi64(a, b); }
-V512_FN v512 v512_and(v512 a, v512 b) { return _mm512_and_si512(a, b); }
-V512_FN v512 v512_or(v512 a, v512 b) { return _mm512_or_si512(a, b); }
-V512_FN v512 v512_min(v512 a, v512 b) { return _mm512_min_epu64(a, b); }
-V512_FN v512 v512_srlv(v512 a, v512 b) { return _mm512_srlv_epi64(a, b); }
-V512_FN v512 v512_sllv(v512 a, v512 b) { return _mm512_sllv_epi64(a, b); }
-V512_FN v512 v512_unpacklo(v512 a, v512 b) { return _mm512_unpacklo_epi64(a, b); }
-V512_FN v512 v512_unpackhi(v512 a, v512 b) { return _mm512_unpackhi_epi64(a, b); }
-V512_FN v512 v512_madd52lo(v512 a, v512 b, v512 c) { return _mm512_madd52lo_epu64(a, b, c); }
-V512_FN v512 v512_madd52hi(v512 a, v512 b, v512 c) { return _mm512_madd52hi_epu64(a, b, c); }
-V512_FN v512 v512_perm2(v512 a, v512 idx, v512 b) { return _mm512_permutex2var_epi64(a, idx, b); }
+V512_FN v512 v512_add(v512 a, v512 b)
+{
+	return _mm512_add_epi64(a, b);
+}
+V512_FN v512 v512_sub(v512 a, v512 b)
+{
+	return _mm512_sub_epi64(a, b);
+}
+V512_FN v512 v512_and(v512 a, v512 b)
+{
+	return _mm512_and_si512(a, b);
+}
+V512_FN v512 v512_or(v512 a, v512 b)
+{
+	return _mm512_or_si512(a, b);
+}
+V512_FN v512 v512_min(v512 a, v512 b)
+{
+	return _mm512_min_epu64(a, b);
+}
+V512_FN v512 v512_srlv(v512 a, v512 b)
+{
+	return _mm512_srlv_epi64(a, b);
+}
+V512_FN v512 v512_sllv(v512 a, v512 b)
+{
+	return _mm512_sllv_epi64(a, b);
+}
+V512_FN v512 v512_unpacklo(v512 a, v512 b)
+{
+	return _mm512_unpacklo_epi64(a, b);
+}
+V512_FN v512 v512_unpackhi(v512 a, v512 b)
+{
+	return _mm512_unpackhi_epi64(a, b);
+}
+V512_FN v512 v512_madd52lo(v512 a, v512 b, v512 c)
+{
+	return _mm512_madd52lo_epu64(a, b, c);
+}
+V512_FN v512 v512_madd52hi(v512 a, v512 b, v512 c)
+{
+	return _mm512_madd52hi_epu64(a, b, c);
+}
+V512_FN v512 v512_perm2(v512 a, v512 idx, v512 b)
+{
+	return _mm512_permutex2var_epi64(a, idx, b);
+}
 
 #endif
 

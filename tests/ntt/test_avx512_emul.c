@@ -107,7 +107,8 @@ static void compare_transforms(size_t n, unsigned lo, unsigned hi, test_rng *r)
 			memcpy(y, a, n * 8);
 			e->fwd(&te, y, false);
 			for (size_t i = 0; i < n; i++)
-				ck_assert_msg(y[i] < 4 * q && y[i] % q == x[i], "fwd lazy n=%zu q=%llu i=%zu " SEED_FMT, n,
+				ck_assert_msg(y[i] < 4 * q && y[i] % q == x[i],
+				              "fwd lazy n=%zu q=%llu i=%zu " SEED_FMT, n,
 				              (unsigned long long)q, i, SEED_ARG(r));
 			memcpy(x, a, n * 8);
 			hec_ntt_inv(tp, x, x);
@@ -118,7 +119,8 @@ static void compare_transforms(size_t n, unsigned lo, unsigned hi, test_rng *r)
 			memcpy(y, a, n * 8);
 			e->inv(&te, y, false);
 			for (size_t i = 0; i < n; i++)
-				ck_assert_msg(y[i] < 2 * q && y[i] % q == x[i], "inv lazy n=%zu q=%llu i=%zu " SEED_FMT, n,
+				ck_assert_msg(y[i] < 2 * q && y[i] % q == x[i],
+				              "inv lazy n=%zu q=%llu i=%zu " SEED_FMT, n,
 				              (unsigned long long)q, i, SEED_ARG(r));
 		}
 		free(a);
@@ -153,7 +155,8 @@ END_TEST
  * every prime size 20..50, edge values, aliasing. */
 START_TEST(test_vector_ops_match_portable)
 {
-	const struct hec_ntt_kernel_ops *e = &hec_ntt_ops_avx512_emul, *p = _hec_ntt_kernel_ops(HEC_KERNEL_PORTABLE);
+	const struct hec_ntt_kernel_ops *e = &hec_ntt_ops_avx512_emul,
+	                                *p = _hec_ntt_kernel_ops(HEC_KERNEL_PORTABLE);
 	test_rng r;
 	test_rng_init(&r, test_seed(0xa5120ec));
 	for (unsigned qb = 20; qb <= 50; qb++) {
@@ -163,7 +166,8 @@ START_TEST(test_vector_ops_match_portable)
 		hec_ntt_modulus_init(&m, q);
 		for (size_t len = 0; len <= 70; len++) {
 			size_t cap = len + 1;
-			uint64_t *a = alloc_vec(cap), *b = alloc_vec(cap), *x = alloc_vec(cap), *y = alloc_vec(cap);
+			uint64_t *a = alloc_vec(cap), *b = alloc_vec(cap), *x = alloc_vec(cap),
+			         *y = alloc_vec(cap);
 			random_vec(&r, a, len, q);
 			random_vec(&r, b, len, q);
 			for (size_t i = 0; i < len; i += 5) { /* edge values in every lane position */
@@ -171,8 +175,8 @@ START_TEST(test_vector_ops_match_portable)
 				b[i] = (i / 5) % 2 == 0 ? q - 1 : 0;
 			}
 			uint64_t w = len % 7 == 0 ? q - 1 : test_rng_below(&r, q);
-#define SAME(what)                                                                                    \
-	ck_assert_msg(memcmp(x, y, len * 8) == 0, "avx512-emul %s len=%zu q=%llu " SEED_FMT, what, len, \
+#define SAME(what)                                                                                           \
+	ck_assert_msg(memcmp(x, y, len * 8) == 0, "avx512-emul %s len=%zu q=%llu " SEED_FMT, what, len,      \
 	              (unsigned long long)q, SEED_ARG(&r))
 			p->vec_add(x, a, b, len, &m);
 			e->vec_add(y, a, b, len, &m);
@@ -227,11 +231,23 @@ END_TEST
  * about one product in a hundred with q = 2^49 + 12345). */
 START_TEST(test_vec_mul_any_modulus)
 {
-	const struct hec_ntt_kernel_ops *e = &hec_ntt_ops_avx512_emul, *p = _hec_ntt_kernel_ops(HEC_KERNEL_PORTABLE);
+	const struct hec_ntt_kernel_ops *e = &hec_ntt_ops_avx512_emul,
+	                                *p = _hec_ntt_kernel_ops(HEC_KERNEL_PORTABLE);
 	test_rng r;
 	test_rng_init(&r, test_seed(0xa512b));
-	static const uint64_t qs[] = {2, 3, 4, 5, 7, 8, 1024, 65537, (UINT64_C(1) << 32), (UINT64_C(1) << 49),
-	                              (UINT64_C(1) << 50) - 1, (UINT64_C(1) << 49) + 1, (UINT64_C(1) << 49) + 12345,
+	static const uint64_t qs[] = {2,
+	                              3,
+	                              4,
+	                              5,
+	                              7,
+	                              8,
+	                              1024,
+	                              65537,
+	                              (UINT64_C(1) << 32),
+	                              (UINT64_C(1) << 49),
+	                              (UINT64_C(1) << 50) - 1,
+	                              (UINT64_C(1) << 49) + 1,
+	                              (UINT64_C(1) << 49) + 12345,
 	                              (UINT64_C(1) << 40) + 999};
 	for (size_t t = 0; t < sizeof qs / sizeof qs[0]; t++) {
 		const uint64_t q = qs[t];
@@ -251,14 +267,14 @@ START_TEST(test_vec_mul_any_modulus)
 			a[0] = b[0] = q - 1;
 			p->vec_mul(x, a, b, LEN, &m);
 			e->vec_mul(y, a, b, LEN, &m);
-			ck_assert_msg(memcmp(x, y, sizeof x) == 0, "vec_mul q=%llu " SEED_FMT, (unsigned long long)q,
-			              SEED_ARG(&r));
+			ck_assert_msg(memcmp(x, y, sizeof x) == 0, "vec_mul q=%llu " SEED_FMT,
+			              (unsigned long long)q, SEED_ARG(&r));
 			memcpy(x, b, sizeof x);
 			memcpy(y, b, sizeof y);
 			p->vec_mul_acc(x, a, b, LEN, &m);
 			e->vec_mul_acc(y, a, b, LEN, &m);
-			ck_assert_msg(memcmp(x, y, sizeof x) == 0, "vec_mul_acc q=%llu " SEED_FMT, (unsigned long long)q,
-			              SEED_ARG(&r));
+			ck_assert_msg(memcmp(x, y, sizeof x) == 0, "vec_mul_acc q=%llu " SEED_FMT,
+			              (unsigned long long)q, SEED_ARG(&r));
 		}
 	}
 }

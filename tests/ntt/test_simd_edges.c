@@ -27,7 +27,8 @@ static bool skip(hec_kernel k)
 {
 	if (hec_ntt_kernel_supported(k))
 		return false;
-	fprintf(stderr, "SKIPPED: the %s kernel is not supported by this CPU or build\n", hec_ntt_kernel_name(k));
+	fprintf(stderr, "SKIPPED: the %s kernel is not supported by this CPU or build\n",
+	        hec_ntt_kernel_name(k));
 	return true;
 }
 
@@ -39,7 +40,9 @@ static void fill(test_rng *r, uint64_t *a, size_t n, uint64_t q, int pattern)
 		case 1: a[i] = 2 * q - 1; break;
 		case 2: a[i] = i & 1 ? 2 * q - 1 : 0; break;
 		case 3: a[i] = q; break;
-		default: a[i] = test_rng_below(r, 2) ? 2 * q - 1 - test_rng_below(r, 16) : test_rng_below(r, 16);
+		default:
+			a[i] =
+			    test_rng_below(r, 2) ? 2 * q - 1 - test_rng_below(r, 16) : test_rng_below(r, 16);
 		}
 	}
 }
@@ -81,9 +84,11 @@ START_TEST(test_largest_primes)
 		for (int j = 0; j < 2; j++) {
 			hec_ntt_table *ts, *tp;
 			ck_assert_int_eq(hec_ntt_table_new_kernel(&ts, n, qs[j], k), HEC_OK);
-			ck_assert_int_eq(hec_ntt_table_new_kernel(&tp, n, qs[j], HEC_KERNEL_PORTABLE), HEC_OK);
+			ck_assert_int_eq(hec_ntt_table_new_kernel(&tp, n, qs[j], HEC_KERNEL_PORTABLE),
+			                 HEC_OK);
 			uint64_t *a = alloc_vec(n), *x = alloc_vec(n), *y = alloc_vec(n);
-			static const char *const names[] = {"random", "all 2q-1", "alternating", "all q", "near edges"};
+			static const char *const names[] = {"random", "all 2q-1", "alternating", "all q",
+			                                    "near edges"};
 			for (int pat = 0; pat < 5; pat++) {
 				fill(&r, a, n, qs[j], pat);
 				compare(k, ts, tp, a, x, y, names[pat], &r);
@@ -116,7 +121,8 @@ START_TEST(test_many_random)
 				continue;
 			hec_ntt_table *ts, *tp;
 			ck_assert_int_eq(hec_ntt_table_new_kernel(&ts, ns[in], q, k), HEC_OK);
-			ck_assert_int_eq(hec_ntt_table_new_kernel(&tp, ns[in], q, HEC_KERNEL_PORTABLE), HEC_OK);
+			ck_assert_int_eq(hec_ntt_table_new_kernel(&tp, ns[in], q, HEC_KERNEL_PORTABLE),
+			                 HEC_OK);
 			uint64_t *a = alloc_vec(ns[in]), *x = alloc_vec(ns[in]), *y = alloc_vec(ns[in]);
 			int reps = ns[in] < 1024 ? 400 : 25;
 			for (int it = 0; it < reps; it++) {
@@ -141,12 +147,24 @@ START_TEST(test_vector_ops_any_modulus)
 	hec_kernel k = (hec_kernel)(_i + 1);
 	if (skip(k))
 		return;
-	const struct hec_ntt_kernel_ops *e = _hec_ntt_kernel_ops(k), *p = _hec_ntt_kernel_ops(HEC_KERNEL_PORTABLE);
+	const struct hec_ntt_kernel_ops *e = _hec_ntt_kernel_ops(k),
+	                                *p = _hec_ntt_kernel_ops(HEC_KERNEL_PORTABLE);
 	test_rng r;
 	test_rng_init(&r, test_seed(0x7ec0 + (uint64_t)k));
-	static const uint64_t qs[] = {2, 3, 4, 7, 8, 1024, 65537, (UINT64_C(1) << 32), (UINT64_C(1) << 40) + 999,
-	                              (UINT64_C(1) << 49), (UINT64_C(1) << 49) + 1, (UINT64_C(1) << 49) + 12345,
-	                              (UINT64_C(1) << 50) - 1, (UINT64_C(1) << 50) - 27};
+	static const uint64_t qs[] = {2,
+	                              3,
+	                              4,
+	                              7,
+	                              8,
+	                              1024,
+	                              65537,
+	                              (UINT64_C(1) << 32),
+	                              (UINT64_C(1) << 40) + 999,
+	                              (UINT64_C(1) << 49),
+	                              (UINT64_C(1) << 49) + 1,
+	                              (UINT64_C(1) << 49) + 12345,
+	                              (UINT64_C(1) << 50) - 1,
+	                              (UINT64_C(1) << 50) - 27};
 	for (size_t t = 0; t < sizeof qs / sizeof qs[0]; t++) {
 		const uint64_t q = qs[t];
 		hec_modulus_t m;
@@ -158,11 +176,12 @@ START_TEST(test_vector_ops_any_modulus)
 			for (size_t i = 0; i < len; i++) {
 				bool near = it % 2 && q > (UINT64_C(1) << 21);
 				a[i] = near ? q - 1 - test_rng_below(&r, 1000) : test_rng_below(&r, q);
-				b[i] = near ? q - 1 - test_rng_below(&r, UINT64_C(1) << 20) : test_rng_below(&r, q);
+				b[i] = near ? q - 1 - test_rng_below(&r, UINT64_C(1) << 20)
+				            : test_rng_below(&r, q);
 			}
 			uint64_t w = it % 3 ? test_rng_below(&r, q) : q - 1;
-#define SAME(what)                                                                                       \
-	ck_assert_msg(memcmp(x, y, len * 8) == 0, "%s %s len=%zu q=%llu " SEED_FMT, hec_ntt_kernel_name(k), \
+#define SAME(what)                                                                                           \
+	ck_assert_msg(memcmp(x, y, len * 8) == 0, "%s %s len=%zu q=%llu " SEED_FMT, hec_ntt_kernel_name(k),  \
 	              what, len, (unsigned long long)q, SEED_ARG(&r))
 			p->vec_add(x, a, b, len, &m);
 			e->vec_add(y, a, b, len, &m);
