@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install what is missing, build, and run every test twice: a release build
-# (gcc) and a debug build with AddressSanitizer + UndefinedBehaviorSanitizer
-# (clang), both with -Werror; then install the library and build the
+# (gcc) and a sanitizer build (clang, AddressSanitizer + UndefinedBehavior-
+# Sanitizer, assertions on, -O2 -g so the HE-sized tests finish), both with
+# -Werror; then install the library and build the
 # examples against the installed copy.
 set -eu
 cd "$(dirname "$0")/.."
@@ -19,7 +20,7 @@ run_suite() {
 }
 
 CC=gcc run_suite build-test-release -Dbuildtype=release
-CC=clang run_suite build-test-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+CC=clang run_suite build-test-asan -Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false
 
 if [ -x scripts/test-examples.sh ]; then
 	scripts/test-examples.sh build-test-release
