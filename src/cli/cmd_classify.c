@@ -301,6 +301,48 @@ int hec_cmd_classify(int argc, char **argv)
 		goto done;
 	if (cli_load_model_plan(cmd, mpath, &m, &p))
 		goto done;
+	/* The input first, completely (header, every ciphertext's framing,
+	 * checksum and parameters), then the keys: bad input fails fast,
+	 * before the expensive part. */
+	struct cli_enc_meta meta = {0};
+	uint64_t mid;
+	if ((s = cli_model_id(&mid, m)) != HEC_OK) {
+		rc = cli_fail(cmd, s);
+		goto done;
+	}
+	ncts = hec_ml_enc_plan_input_cts(p);
+	if (!dry) {
+		fin = fopen(in, "rb");
+		if (!fin) {
+			fprintf(stderr, "hecate %s: %s: cannot open: %s\n", cmd, in, strerror(errno));
+			goto done;
+		}
+		if ((s = cli_meta_read(fin, &meta, CLI_OBJ_INPUTS)) != HEC_OK) {
+			fprintf(stderr, "hecate %s: %s: %s\n", cmd, in, hec_error_detail());
+			goto done;
+		}
+		if (meta.model_id != mid || meta.cts_per_image != ncts) {
+			fprintf(stderr, "hecate %s: %s was encrypted for model %016llx (%u ciphertexts per image), not for "
+			        "%s (%016llx, %zu per image)\n", cmd, in, (unsigned long long)meta.model_id,
+			        meta.cts_per_image, mpath, (unsigned long long)mid, ncts);
+			goto done;
+		}
+		if ((s = cli_check_cts(fin, &meta, in)) != HEC_OK) {
+			rc = cli_fail(cmd, s);
+			goto done;
+		}
+		uint64_t kfp;
+		if ((s = cli_eval_fingerprint(ekpath, &kfp)) != HEC_OK) {
+			rc = cli_fail(cmd, s);
+			goto done;
+		}
+		if (meta.fingerprint != kfp) {
+			fprintf(stderr, "hecate %s: %s was encrypted under parameters %016llx, but %s holds keys for "
+			        "parameters %016llx: the images and the keys come from different keygen runs or models\n",
+			        cmd, in, (unsigned long long)meta.fingerprint, ekpath, (unsigned long long)kfp);
+			goto done;
+		}
+	}
 	if (ekpath) {
 		s = cli_load_eval(ekpath, &c, &pk, &ek, &key_bytes);
 	} else {
@@ -343,35 +385,6 @@ int hec_cmd_classify(int argc, char **argv)
 		goto done;
 	}
 
-	/* The input: its header must name these parameters and this model. */
-	fin = fopen(in, "rb");
-	if (!fin) {
-		fprintf(stderr, "hecate %s: %s: cannot open: %s\n", cmd, in, strerror(errno));
-		goto done;
-	}
-	struct cli_enc_meta meta;
-	if ((s = cli_meta_read(fin, &meta, CLI_OBJ_INPUTS)) != HEC_OK) {
-		fprintf(stderr, "hecate %s: %s: %s\n", cmd, in, hec_error_detail());
-		goto done;
-	}
-	uint64_t mid;
-	if ((s = cli_model_id(&mid, m)) != HEC_OK) {
-		rc = cli_fail(cmd, s);
-		goto done;
-	}
-	ncts = hec_ml_enc_plan_input_cts(p);
-	if (meta.fingerprint != hec_context_fingerprint(c)) {
-		fprintf(stderr, "hecate %s: %s was encrypted under parameters %016llx, but %s holds keys for "
-		        "parameters %016llx: the images and the keys come from different keygen runs or models\n", cmd,
-		        in, (unsigned long long)meta.fingerprint, ekpath, (unsigned long long)hec_context_fingerprint(c));
-		goto done;
-	}
-	if (meta.model_id != mid || meta.cts_per_image != ncts) {
-		fprintf(stderr, "hecate %s: %s was encrypted for model %016llx (%u ciphertexts per image), not for "
-		        "%s (%016llx, %zu per image)\n", cmd, in, (unsigned long long)meta.model_id,
-		        meta.cts_per_image, mpath, (unsigned long long)mid, ncts);
-		goto done;
-	}
 	double t0 = cli_now(), c0 = proc_cpu_now();
 	if ((s = hec_ml_enc_model_new(&em, p, c)) != HEC_OK) {
 		rc = cli_fail(cmd, s);

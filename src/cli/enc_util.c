@@ -576,3 +576,68 @@ int cli_info_enc(const char *path)
 	fclose(f);
 	return rc;
 }
+
+hec_status cli_eval_fingerprint(const char *path, uint64_t *fp)
+{
+	char *file = resolve(path, CLI_EVAL_KEYS_FILE);
+	if (!file)
+		return hec_error_set(HEC_ERR_NOMEM, "out of memory");
+	FILE *f = fopen(file, "rb");
+	hec_status s = HEC_OK;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	if (!f)
+		s = hec_error_set(HEC_ERR_IO, "%s: cannot open: %s", file, strerror(errno));
+	if (s == HEC_OK)
+		s = read_typed(f, file, HEC_OBJ_PARAMS, 1u << 20, &buf, &len, "the server's eval.keys");
+	hec_header_t h;
+	if (s == HEC_OK && (s = hec_object_check(&h, buf, len)) != HEC_OK)
+		s = wrap(s, "%s: parameters", file);
+	if (s == HEC_OK)
+		*fp = h.fingerprint;
+	free(buf);
+	if (f)
+		fclose(f);
+	free(file);
+	return s;
+}
+
+hec_status cli_check_cts(FILE *f, const struct cli_enc_meta *meta, const char *path)
+{
+	long start = ftell(f);
+	if (start < 0)
+		return hec_error_set(HEC_ERR_IO, "%s: cannot seek: %s", path, strerror(errno));
+	hec_status s = HEC_OK;
+	uint64_t want = (uint64_t)meta->images * meta->cts_per_image;
+	for (uint64_t n = 0; n < want && s == HEC_OK; n++) {
+		uint64_t img = n / meta->cts_per_image + 1, k = n % meta->cts_per_image + 1;
+		int ch = fgetc(f);
+		if (ch == EOF) {
+			s = hec_error_set(HEC_ERR_FORMAT, "%s: image %llu, ciphertext %llu is missing: the file is truncated",
+			                  path, (unsigned long long)img, (unsigned long long)k);
+			break;
+		}
+		ungetc(ch, f);
+		uint8_t *buf;
+		size_t len;
+		hec_header_t h;
+		s = hec_object_read(f, &buf, &len, UINT64_C(1) << 30);
+		if (s == HEC_OK) {
+			s = hec_object_check(&h, buf, len);
+			if (s == HEC_OK && h.type != HEC_OBJ_CIPHERTEXT)
+				s = hec_error_set(HEC_ERR_FORMAT, "a %s object where a ciphertext belongs",
+				                  hec_object_type_name(h.type));
+			if (s == HEC_OK && h.fingerprint != meta->fingerprint)
+				s = hec_error_set(HEC_ERR_MISMATCH, "parameters %016llx, not the file header's %016llx",
+				                  (unsigned long long)h.fingerprint, (unsigned long long)meta->fingerprint);
+			free(buf);
+		}
+		if (s != HEC_OK)
+			s = wrap(s, "%s: image %llu, ciphertext %llu", path, (unsigned long long)img, (unsigned long long)k);
+	}
+	if (s == HEC_OK)
+		s = cli_expect_eof(f, path);
+	if (fseek(f, start, SEEK_SET) != 0 && s == HEC_OK)
+		s = hec_error_set(HEC_ERR_IO, "%s: cannot seek: %s", path, strerror(errno));
+	return s;
+}

@@ -84,6 +84,14 @@ hec_status cli_load_secret(const char *path, hec_context **c, hec_secret_key **s
 hec_status cli_load_eval(const char *path, hec_context **c, hec_public_key **pk, hec_eval_keys **ek,
                          size_t *file_bytes);
 
+/* The parameter fingerprint eval.keys (a file or its directory) is for,
+ * from its first object alone: a cheap check before loading the keys. */
+hec_status cli_eval_fingerprint(const char *path, uint64_t *fp);
+/* Check every ciphertext object after a ciphertext file's header: framing,
+ * checksum, type, the header's fingerprint, the count, nothing after.
+ * Leaves f where it was.  Cheap next to deserializing (no context). */
+hec_status cli_check_cts(FILE *f, const struct cli_enc_meta *meta, const char *path);
+
 /* Read one ciphertext object from f into ct (created on the right
  * context), naming `what` in errors. */
 hec_status cli_read_ct(FILE *f, hec_ciphertext *ct, const char *what);
