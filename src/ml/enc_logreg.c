@@ -633,7 +633,7 @@ static hec_status fetch_group(struct lr_state *st, size_t batch, size_t g, size_
 	const hec_ml_enc_lr_layout_t *l = st->l;
 	hec_status s = HEC_OK;
 	for (size_t j = 0; j < l->chunks && s == HEC_OK; j++)
-		s = data_get(st->d, (batch * l->groups + g) * l->chunks + j, st->zb[r * l->chunks + j],
+		s = data_get(st->d, (batch * l->groups + g) * l->chunks + j, st->d->ct ? NULL : st->zb[r * l->chunks + j],
 		             &st->zp[r * l->chunks + j]);
 	return s;
 }
