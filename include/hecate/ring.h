@@ -172,8 +172,8 @@ uint64_t hec_ring_galois_conjugation(const hec_ring *r);
 typedef struct hec_ring_workspace hec_ring_workspace;
 /* Enough scratch for any operation below on this ring, for one thread at a
  * time (the operation's own OpenMP threads share it).  Allocates
- * max(L + 1, 2 L, L + 2 K) * n words: 2 L n = 2.4 MB at n = 2^14, L = 9,
- * K = 3.  Wiped when freed. */
+ * max(L + 1, 2 L, L + 2 K + 1) * n words (the last term when K > 0):
+ * 2 L n = 2.4 MB at n = 2^14, L = 9, K = 3.  Wiped when freed. */
 hec_status hec_ring_workspace_new(hec_ring_workspace **out, const hec_ring *r);
 void hec_ring_workspace_free(hec_ring_workspace *w);
 
@@ -207,6 +207,24 @@ hec_status hec_poly_mod_up(hec_poly *dst_q, hec_poly *dst_p, const hec_poly *src
 hec_status hec_poly_mod_down(hec_poly *dst, const hec_poly *x_q, const hec_poly *x_p, hec_ring_workspace *w);
 /* (dst may alias x_q.  Coefficient form is accepted too when x_q and x_p
  * share it.) */
+
+/* ModDown fused with rescaling: dst (Q, level l - 1) = round((x + P y) /
+ * (P q_l)) for the Q_l P value x given by x_q (level l >= 1) and x_p, and
+ * an optional Q polynomial y (level >= l, same form; NULL for 0), e.g. the
+ * part of a ciphertext a key switch's output is added to before the
+ * rescale.  One centered conversion from (p_0..p_{K-1}, q_l) to q_0..q_{l-1}
+ * replaces ModDown's conversion and NTTs of l + 1 limbs plus rescaling's
+ * NTTs of l limbs: (K + 1) inverse and l forward NTTs in all, instead of
+ * (K + 1) and 2 l + 1.  Error: |dst - (x + P y) / (P q_l)| <= (K + 2) / 2
+ * per coefficient (the conversion's |e| <= (K + 1) / 2 is not divided by
+ * q_l as it is when ModDown and rescale run apart, where the error is
+ * about 1/2; for CKKS both are far below the scheme's noise).  The
+ * converter of each level is built on first use and cached in the ring
+ * (thread-safe).  dst may alias x_q or y, not x_p.  Either form, as
+ * hec_poly_mod_down.  HEC_ERR_LEVEL at level 0, HEC_ERR_UNSUPPORTED if
+ * K = 0, HEC_ERR_NOMEM if the converter cannot be built. */
+hec_status hec_poly_mod_down_rescale(hec_poly *dst, const hec_poly *x_q, const hec_poly *x_p, const hec_poly *y,
+                                     hec_ring_workspace *w);
 
 /* Generic fast basis conversion (Bajard et al., SAC 2016; approximate):
  * from residues of x modulo primes from[0..nf) to residues modulo

@@ -324,6 +324,32 @@ void _hec_vec_sub_mul_scalar(uint64_t *d, const uint64_t *x, const uint64_t *c, 
 	_hec_vec_sub_mul_scalar_ref(d, x, c, w, n, m);
 }
 
+void _hec_vec_sub_mul_add_scalar_ref(uint64_t *d, const uint64_t *x, const uint64_t *c, uint64_t w,
+                                     const uint64_t *y, uint64_t v, size_t n, const hec_modulus_t *m)
+{
+	const uint64_t q = m->q, ws = hec_ntt_shoup(w, q), vs = hec_ntt_shoup(v, q);
+	for (size_t k = 0; k < n; k++) {
+		uint64_t r = hec_ntt_mod_mul_shoup_lazy(x[k] - c[k] + q, w, ws, q); /* [0, 2q) */
+		r += hec_ntt_mod_mul_shoup_lazy(y[k], v, vs, q);                     /* [0, 4q) */
+		r -= (2 * q) & hec_mask_lt(2 * q - 1, r);
+		d[k] = r - (q & hec_mask_lt(q - 1, r));
+	}
+}
+
+void _hec_vec_sub_mul_add_scalar(uint64_t *d, const uint64_t *x, const uint64_t *c, uint64_t w, const uint64_t *y,
+                                 uint64_t v, size_t n, const hec_modulus_t *m, bool simd)
+{
+#ifdef HECATE_HAVE_AVX2
+	if (simd && n % 4 == 0) {
+		_hec_vec_sub_mul_add_scalar_avx2(d, x, c, w, y, v, n, m);
+		return;
+	}
+#else
+	(void)simd;
+#endif
+	_hec_vec_sub_mul_add_scalar_ref(d, x, c, w, y, v, n, m);
+}
+
 /* k mod q for a signed 64-bit k. */
 static uint64_t i64_mod(int64_t k, const hec_modulus_t *m)
 {

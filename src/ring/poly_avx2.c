@@ -146,21 +146,50 @@ void _hec_poly_dot_limb_avx2(uint64_t *const *d, size_t nout, const uint64_t *co
 	}
 }
 
-/* d = (x - c) w mod q for a constant w in [0, q): x - c in (-q, q) exactly,
- * then the product with the balanced w (|w| <= q/2) and its precomputed
- * quotient w / q, as in the conversion kernel: |r| <= 5q/8, then [0, q).
- * n a multiple of 4; d may alias x or c. */
+/* s w - round(s w / q) q for |s| < q and a balanced constant |w| <= q/2
+ * with its quotient wq = w / q (|s w / q| < 2^49, so the estimate is
+ * within 1/2 + 2^-4): exact, |result| <= 5q/8. */
+static inline __m256d mulmod_const(__m256d s, __m256d w, __m256d wq, __m256d q)
+{
+	const __m256d magic = _mm256_set1_pd(MAGIC);
+	const __m256d h = _mm256_mul_pd(s, w);
+	const __m256d l = _mm256_fmsub_pd(s, w, h);
+	const __m256d qt = _mm256_sub_pd(_mm256_fmadd_pd(s, wq, magic), magic);
+	return _mm256_add_pd(_mm256_fnmadd_pd(qt, q, h), l);
+}
+
+static inline double balanced(uint64_t w, uint64_t q)
+{
+	return w > q / 2 ? -(double)(q - w) : (double)w;
+}
+
+/* d = (x - c) w mod q for a constant w in [0, q): x - c in (-q, q)
+ * exactly, times the balanced w, then [0, q).  n a multiple of 4; d may
+ * alias x or c. */
 void _hec_vec_sub_mul_scalar_avx2(uint64_t *d, const uint64_t *x, const uint64_t *c, uint64_t w, size_t n,
                                   const hec_modulus_t *m)
 {
-	const double qd = (double)m->q, wd = w > m->q / 2 ? -(double)(m->q - w) : (double)w;
+	const double qd = (double)m->q, wd = balanced(w, m->q);
 	const __m256d q = _mm256_set1_pd(qd), wv = _mm256_set1_pd(wd), wq = _mm256_set1_pd(wd / qd);
-	const __m256d magic = _mm256_set1_pd(MAGIC);
 	for (size_t k = 0; k < n; k += 4) {
 		const __m256d s = _mm256_sub_pd(load_u64(x + k), load_u64(c + k));
-		const __m256d h = _mm256_mul_pd(s, wv);
-		const __m256d l = _mm256_fmsub_pd(s, wv, h);
-		const __m256d qt = _mm256_sub_pd(_mm256_fmadd_pd(s, wq, magic), magic);
-		store_u64(d + k, canon(_mm256_add_pd(_mm256_fnmadd_pd(qt, q, h), l), q));
+		store_u64(d + k, canon(mulmod_const(s, wv, wq, q), q));
+	}
+}
+
+/* d = (x - c) w + y v mod q: two exact products of at most 5q/8 each, their
+ * sum reduced by one more estimate, then [0, q).  n a multiple of 4; d may
+ * alias x, c or y. */
+void _hec_vec_sub_mul_add_scalar_avx2(uint64_t *d, const uint64_t *x, const uint64_t *c, uint64_t w,
+                                      const uint64_t *y, uint64_t v, size_t n, const hec_modulus_t *m)
+{
+	const double qd = (double)m->q, wd = balanced(w, m->q), vd = balanced(v, m->q);
+	const __m256d q = _mm256_set1_pd(qd), qinv = _mm256_set1_pd(1.0 / qd);
+	const __m256d wv = _mm256_set1_pd(wd), wq = _mm256_set1_pd(wd / qd);
+	const __m256d vv = _mm256_set1_pd(vd), vq = _mm256_set1_pd(vd / qd);
+	for (size_t k = 0; k < n; k += 4) {
+		const __m256d s = _mm256_sub_pd(load_u64(x + k), load_u64(c + k));
+		const __m256d a = mulmod_const(s, wv, wq, q), b = mulmod_const(load_u64(y + k), vv, vq, q);
+		store_u64(d + k, canon(reduce(_mm256_add_pd(a, b), q, qinv), q));
 	}
 }

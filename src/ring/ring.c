@@ -129,8 +129,9 @@ hec_status hec_ring_new(hec_ring **out, size_t n, const uint64_t *q, size_t nq, 
 	}
 
 	r->modup = calloc((nq + 1) * (nq + 1), sizeof *r->modup);
+	r->downresc = calloc(nq, sizeof *r->downresc);
 	r->galois = calloc(n, sizeof *r->galois);
-	if (!r->modup || !r->galois)
+	if (!r->modup || !r->downresc || !r->galois)
 		goto nomem;
 	*out = r;
 	return HEC_OK;
@@ -164,6 +165,11 @@ void hec_ring_free(hec_ring *r)
 		for (size_t i = 0; i < (r->nq + 1) * (r->nq + 1); i++)
 			hec_rns_conv_free(atomic_load_explicit(&r->modup[i], memory_order_relaxed));
 		free(r->modup);
+	}
+	if (r->downresc) {
+		for (size_t i = 0; i < r->nq; i++)
+			hec_rns_conv_free(atomic_load_explicit(&r->downresc[i], memory_order_relaxed));
+		free(r->downresc);
 	}
 	if (r->galois) {
 		for (size_t i = 0; i < r->n; i++)
@@ -213,20 +219,46 @@ const hec_rns_conv *_hec_ring_modup_conv(const hec_ring *r, size_t b, size_t e)
 	return cv;
 }
 
+const hec_rns_conv *_hec_ring_downresc_conv(const hec_ring *r, size_t l)
+{
+	_Atomic(hec_rns_conv *) *slot = &r->downresc[l];
+	hec_rns_conv *cv = atomic_load_explicit(slot, memory_order_acquire);
+	if (cv)
+		return cv;
+	hec_ring *rw = (hec_ring *)r;
+	pthread_mutex_lock(&rw->lock);
+	cv = atomic_load_explicit(slot, memory_order_relaxed);
+	if (!cv) {
+		/* Sources: p_0..p_{K-1}, then q_l; targets q_0..q_{l-1}. */
+		uint64_t from[HEC_RING_MAX_PRIMES + 1];
+		for (size_t j = 0; j < r->np; j++)
+			from[j] = r->prime[r->nq + j];
+		from[r->np] = r->prime[l];
+		if (hec_rns_conv_new(&cv, r->n, from, r->np + 1, r->prime, l) == HEC_OK)
+			atomic_store_explicit(slot, cv, memory_order_release);
+		else
+			cv = NULL;
+	}
+	pthread_mutex_unlock(&rw->lock);
+	return cv;
+}
+
 /* Workspace size in words, the largest need of any operation:
  *   rescale (NTT form): the last limb in coefficient form plus one
  *     temporary per remaining limb: (L + 1) n;
  *   ModUp: the digit's limbs in coefficient form plus the conversion's
  *     scratch: 2 * digit_size * n <= 2 L n;
  *   ModDown: P's limbs in coefficient form, the conversion's scratch and the
- *     converted Q limbs: (2 K + L) n. */
+ *     converted Q limbs: (2 K + L) n;
+ *   ModDown with rescaling: the same with q_l as a source, one limb fewer
+ *     as a target: (2 (K + 1) + L - 1) n. */
 static size_t workspace_words(const hec_ring *r)
 {
 	size_t L = r->nq, K = r->np, w = L + 1;
 	if (2 * L > w)
 		w = 2 * L;
-	if (2 * K + L > w)
-		w = 2 * K + L;
+	if (K && 2 * K + L + 1 > w)
+		w = 2 * K + L + 1;
 	return w * r->n;
 }
 

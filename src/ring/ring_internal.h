@@ -105,9 +105,12 @@ struct hec_ring {
 	/* Lazily built, cached under `lock`, read lock-free once published:
 	 * ModUp converters from digit primes [b, e) of Q to all other primes of
 	 * Q and to P, at b * (nq + 1) + e; NTT-form Galois permutations, at
-	 * (k - 1) / 2. */
+	 * (k - 1) / 2; see also downresc. */
 	pthread_mutex_t lock;
 	_Atomic(hec_rns_conv *) *modup;
+	/* ... and the fused ModDown-and-rescale converters of each level l >= 1,
+	 * from p_0..p_{K-1}, q_l to q_0..q_{l-1}, at l. */
+	_Atomic(hec_rns_conv *) *downresc;
 	_Atomic(uint32_t *) *galois;
 };
 
@@ -171,6 +174,14 @@ void _hec_poly_dot_limb_avx2(uint64_t *const *d, size_t nout, const uint64_t *co
  * when `simd` (the limb's NTT uses a SIMD kernel) and n % 4 == 0. */
 void _hec_vec_sub_mul_scalar(uint64_t *d, const uint64_t *x, const uint64_t *c, uint64_t w, size_t n,
                              const hec_modulus_t *m, bool simd);
+/* d = (x - c) w + y v mod q, all in [0, q), one pass (the fused ModDown
+ * and rescale with an added Q part); d may alias x, c or y. */
+void _hec_vec_sub_mul_add_scalar(uint64_t *d, const uint64_t *x, const uint64_t *c, uint64_t w, const uint64_t *y,
+                                 uint64_t v, size_t n, const hec_modulus_t *m, bool simd);
+void _hec_vec_sub_mul_add_scalar_ref(uint64_t *d, const uint64_t *x, const uint64_t *c, uint64_t w,
+                                     const uint64_t *y, uint64_t v, size_t n, const hec_modulus_t *m);
+void _hec_vec_sub_mul_add_scalar_avx2(uint64_t *d, const uint64_t *x, const uint64_t *c, uint64_t w,
+                                      const uint64_t *y, uint64_t v, size_t n, const hec_modulus_t *m);
 /* Its portable kernel (for tests) and the AVX2 one (poly_avx2.c, q <
  * 2^50, n % 4 == 0). */
 void _hec_vec_sub_mul_scalar_ref(uint64_t *d, const uint64_t *x, const uint64_t *c, uint64_t w, size_t n,
@@ -190,6 +201,8 @@ hec_status _hec_ring_check_ws(const hec_ring *r, const hec_ring_workspace *w, co
 /* Build (or fetch from the cache) the ModUp converter for digit primes
  * [b, e) of Q.  NULL on allocation failure. */
 const hec_rns_conv *_hec_ring_modup_conv(const hec_ring *r, size_t b, size_t e);
+/* The same for the fused ModDown and rescale at level l >= 1 (K > 0). */
+const hec_rns_conv *_hec_ring_downresc_conv(const hec_ring *r, size_t l);
 
 /* The OS randomness source used by hec_random_os: getrandom(2) by default.
  * Test hook only: a test replaces it to simulate a failing kernel and

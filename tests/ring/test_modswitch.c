@@ -300,7 +300,8 @@ START_TEST(test_conv_vs_ref)
 }
 END_TEST
 
-/* ModDown's and rescaling's fused last pass, d = (x - c) w mod q: the
+/* ModDown's and rescaling's fused last pass, d = (x - c) w mod q (and
+ * (x - c) w + y v for the fused ModDown and rescale): the
  * portable kernel and the dispatched one (AVX2 below 2^50 where compiled
  * in and asked for) against mod_sub then mod_mul, with edge operands, in
  * place. */
@@ -340,6 +341,24 @@ START_TEST(test_sub_mul_scalar)
 				for (size_t k = 0; k < len; k++) {
 					uint64_t want = hec_ntt_mod_mul(hec_ntt_mod_sub(x[k], c[k], q), w, &m);
 					ck_assert_msg(got[k] == want, "bits %u w %llu variant %d k %zu " SEED_FMT, bits[b],
+					              (unsigned long long)w, simd, k, SEED_ARG(&g));
+				}
+				/* With an added y v (y = the reversed c, v = the next w). */
+				const uint64_t v = ws[(wi + 1) % (sizeof ws / sizeof ws[0])];
+				uint64_t yv[260];
+				for (size_t k = 0; k < n; k++)
+					yv[k] = c[n - 1 - k];
+				memcpy(d, x, sizeof x);
+				if (simd == 0)
+					_hec_vec_sub_mul_add_scalar_ref(e, x, c, w, yv, v, len, &m);
+				else if (simd != 2)
+					_hec_vec_sub_mul_add_scalar(e, x, c, w, yv, v, len, &m, q < HEC_MODULUS_SIMD_MAX);
+				else
+					_hec_vec_sub_mul_add_scalar(d, d, c, w, yv, v, len, &m, q < HEC_MODULUS_SIMD_MAX);
+				for (size_t k = 0; k < len; k++) {
+					uint64_t want = hec_ntt_mod_add(hec_ntt_mod_mul(hec_ntt_mod_sub(x[k], c[k], q), w, &m),
+					                                hec_ntt_mod_mul(yv[k], v, &m), q);
+					ck_assert_msg(got[k] == want, "add: bits %u w %llu variant %d k %zu " SEED_FMT, bits[b],
 					              (unsigned long long)w, simd, k, SEED_ARG(&g));
 				}
 			}
@@ -517,6 +536,113 @@ START_TEST(test_mod_down)
 }
 END_TEST
 
+/* ModDown fused with rescaling: |dst - (x + P y) / (P q_l)| <= (K + 2)/2
+ * modulo Q_{l-1}, for x anywhere mod Q_l P and y anywhere mod Q_l (or
+ * absent), every level, both forms, dst aliasing x_q or y; errors. */
+START_TEST(test_mod_down_rescale)
+{
+	test_rng g;
+	test_rng_init(&g, test_seed(0xd05c));
+	mpz_t M, P, F, X, Y, V, got, T;
+	mpz_inits(M, P, F, X, Y, V, got, T, NULL);
+	gmp_randstate_t gs;
+	gmp_randinit_default(gs);
+	gmp_randseed_ui(gs, (unsigned long)g.seed);
+	for (size_t K = 1; K <= 3; K++) {
+		const size_t n = 64;
+		hec_ring *r = mixed_ring(n, K);
+		hec_ring_workspace *w;
+		CK_OK(hec_ring_workspace_new(&w, r));
+		for (size_t limbs = 5; limbs >= 2; limbs--) {
+			for (int variant = 0; variant < 6; variant++) {
+				/* variant & 1: coefficient form; variant / 2: 0 no y, 1 y,
+				 * 2 y with dst aliasing (x_q when odd limbs, else y). */
+				const bool ntt = !(variant & 1), with_y = variant >= 2, alias = variant >= 4;
+				hec_poly xq = new_poly(r, HEC_BASIS_Q, limbs, false), xp = new_poly(r, HEC_BASIS_P, K, false);
+				hec_poly y = new_poly(r, HEC_BASIS_Q, limbs, false), d = new_poly(r, HEC_BASIS_Q, 5, false);
+				mpz_set_ui(M, 1);
+				for (size_t i = 0; i < limbs; i++)
+					mpz_mul_ui(M, M, hec_ring_q(r, i));
+				mpz_set_ui(P, 1);
+				for (size_t j = 0; j < K; j++)
+					mpz_mul_ui(P, P, hec_ring_p(r, j));
+				mpz_mul_ui(F, P, hec_ring_q(r, limbs - 1));
+				mpz_t *vs = mpz_vec(n);
+				fill_random(&g, &y);
+				if (!with_y)
+					hec_poly_zero(&y);
+				for (size_t k = 0; k < n; k++) {
+					mpz_mul(X, M, P);
+					mpz_urandomm(X, gs, X);
+					if (k < 2 * K + 4) /* around multiples of F / 2 */
+						mpz_mul_si(X, F, (long)k - (long)K - 2), mpz_tdiv_q_2exp(X, X, 1);
+					hec_poly_set_mpz(&xq, k, X);
+					hec_poly_set_mpz(&xp, k, X);
+					ref_coeff(Y, &y, k, false);
+					mpz_mul(V, P, Y);
+					mpz_add(vs[k], X, V); /* x + P y, as an integer */
+				}
+				if (ntt) {
+					hec_poly_ntt_fwd(&xq);
+					hec_poly_ntt_fwd(&xp);
+					hec_poly_ntt_fwd(&y);
+				}
+				hec_poly *dst = !alias ? &d : limbs % 2 ? &xq : &y;
+				CK_OK(hec_poly_mod_down_rescale(dst, &xq, &xp, with_y ? &y : NULL, w));
+				ck_assert_uint_eq(dst->limbs, limbs - 1);
+				ck_assert(dst->ntt == ntt);
+				hec_poly_ntt_inv(dst);
+				mpz_mul(M, M, P); /* Q_l P: the values' modulus */
+				for (size_t k = 0; k < n; k++) {
+					ref_coeff(got, dst, k, false);
+					/* T = got F - V mod Q_l P, centered: |2 T| <= F (K + 2). */
+					mpz_mul(T, got, F);
+					mpz_sub(T, T, vs[k]);
+					mpz_mod(T, T, M);
+					mpz_mul_2exp(X, T, 1);
+					if (mpz_cmp(X, M) > 0)
+						mpz_sub(T, T, M);
+					mpz_mul_2exp(T, T, 1);
+					mpz_mul_ui(X, F, K + 2);
+					ck_assert_msg(mpz_cmpabs(T, X) <= 0, "K=%zu limbs=%zu variant=%d k=%zu " SEED_FMT, K, limbs,
+					              variant, k, SEED_ARG(&g));
+				}
+				mpz_vec_free(vs, n);
+				hec_poly_clear(&xq);
+				hec_poly_clear(&xp);
+				hec_poly_clear(&y);
+				hec_poly_clear(&d);
+			}
+		}
+		/* Errors: level 0; y of another form; dst aliasing the P part. */
+		hec_poly a = new_poly(r, HEC_BASIS_Q, 1, true), b = new_poly(r, HEC_BASIS_Q, 3, true);
+		hec_poly c = new_poly(r, HEC_BASIS_Q, 3, false), p = new_poly(r, HEC_BASIS_P, K, true);
+		ck_assert_int_eq(hec_poly_mod_down_rescale(&b, &a, &p, NULL, w), HEC_ERR_LEVEL);
+		ck_assert_int_eq(hec_poly_mod_down_rescale(&a, &b, &p, &c, w), HEC_ERR_ARG);
+		ck_assert_int_eq(hec_poly_mod_down_rescale(&p, &b, &p, NULL, w), HEC_ERR_ARG);
+		ck_assert_int_eq(hec_poly_mod_down_rescale(&a, &b, &p, NULL, w), HEC_ERR_ARG); /* 1 < 2 limbs */
+		hec_poly_drop_limbs(&b, 2);
+		CK_OK(hec_poly_mod_down_rescale(&a, &b, &p, NULL, w)); /* level 1 -> 0: one limb is enough */
+		hec_poly_clear(&a);
+		hec_poly_clear(&b);
+		hec_poly_clear(&c);
+		hec_poly_clear(&p);
+		hec_ring_workspace_free(w);
+		hec_ring_free(r);
+	}
+	hec_ring *r0 = make_ring(16, 2, 40, 0, 0);
+	hec_ring_workspace *w0;
+	CK_OK(hec_ring_workspace_new(&w0, r0));
+	hec_poly a0 = new_poly(r0, HEC_BASIS_Q, 2, true);
+	ck_assert_int_eq(hec_poly_mod_down_rescale(&a0, &a0, &a0, NULL, w0), HEC_ERR_UNSUPPORTED);
+	hec_poly_clear(&a0);
+	hec_ring_workspace_free(w0);
+	hec_ring_free(r0);
+	gmp_randclear(gs);
+	mpz_clears(M, P, F, X, Y, V, got, T, NULL);
+}
+END_TEST
+
 /* Hybrid key switching's arithmetic skeleton: ModUp of a digit, multiply by
  * P (the key's factor) in Q_l P, ModDown: gives back the digit's value
  * plus e Q_j, within ModDown's rounding. */
@@ -570,6 +696,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_sub_mul_scalar);
 	tcase_add_test(tc, test_mod_up);
 	tcase_add_test(tc, test_mod_down);
+	tcase_add_test(tc, test_mod_down_rescale);
 	tcase_add_test(tc, test_up_then_down);
 	suite_add_tcase(s, tc);
 	return s;
