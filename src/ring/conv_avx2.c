@@ -90,6 +90,13 @@ void _hec_conv_block_avx2(const hec_rns_conv *cv, uint64_t *const *dst, const si
 		const __m256d t = _mm256_set1_pd(d->t[j]), tinv = _mm256_set1_pd(d->tinv[j]);
 		uint64_t *o = dst[s] + k0;
 		size_t k = 0;
+		if (nf == 1) {
+			/* [F_1]_t = 1: the sum is y itself, |y| < 2^50, so one
+			 * quotient estimate reduces it. */
+			for (; k < len; k += 4)
+				store_u64(o + k, canon(reduce(_mm256_loadu_pd(yd + k), t, tinv), t));
+			continue;
+		}
 		for (; k + 16 <= len; k += 16) {
 			__m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
 			for (size_t i = 0; i < nf; i++) {
