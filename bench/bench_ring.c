@@ -1,7 +1,10 @@
 /* hecate-bench ring: the RNS ring layer's heavy operations at the sizes
  * CKKS uses: NTT of all limbs, pointwise product, basis conversion Q -> P,
  * ModUp (one digit of K primes, raised to Q_l P), ModDown, rescaling of a
- * ciphertext (two polynomials), an NTT-form automorphism and the samplers,
+ * ciphertext (two polynomials), ModDown fused with rescaling, key
+ * switching's inner product over ceil(L / K) raised digits with both key
+ * halves (hec_poly_dot2, without and with a rotation applied on the fly),
+ * an NTT-form automorphism and the samplers,
  * for 1 and 2 threads.  Defaults: (n = 2^14, 9 limbs, K = 3) and
  * (n = 2^16, 24 limbs, K = 8), 50-bit primes; --n picks sizes (other n use
  * 9 limbs), --bits the prime size, --threads the thread counts.  The NTT
@@ -24,7 +27,8 @@ struct ring_arg {
 	const uint64_t *conv_src[HEC_RING_MAX_PRIMES];
 	uint64_t *conv_dst[HEC_RING_MAX_PRIMES];
 	uint64_t *scratch;
-	size_t digit_size;
+	size_t digit_size, ndigits;
+	hec_poly *up, *kb, *ka, acc0, acc1; /* ndigits raised digits and key halves (Q parts) */
 	uint64_t galois;
 	hec_prng g;
 };
@@ -71,6 +75,24 @@ static void run_moddown(void *v)
 {
 	struct ring_arg *x = v;
 	hec_poly_mod_down(&x->c, &x->a, &x->p2, x->w);
+}
+
+static void run_moddown_rescale(void *v)
+{
+	struct ring_arg *x = v;
+	hec_poly_mod_down_rescale(&x->d, &x->a, &x->p2, NULL, x->w);
+}
+
+static void run_dot2(void *v)
+{
+	struct ring_arg *x = v;
+	hec_poly_dot2(&x->acc0, &x->acc1, x->up, x->kb, x->ka, x->ndigits);
+}
+
+static void run_dot2_rot(void *v)
+{
+	struct ring_arg *x = v;
+	hec_poly_dot2_automorphism(&x->acc0, &x->acc1, x->up, x->galois, x->kb, x->ka, x->ndigits);
 }
 
 static void run_rescale(void *v)
@@ -142,6 +164,20 @@ static int bench_one(const struct bench_opts *o, size_t n, size_t L, size_t K, u
 		return fail("scratch");
 	x.digit_size = K;
 	x.galois = hec_ring_galois_rotation(r, 1);
+	x.ndigits = (L + K - 1) / K;
+	x.up = calloc(3 * x.ndigits, sizeof *x.up);
+	if (!x.up)
+		return fail("digits");
+	x.kb = x.up + x.ndigits;
+	x.ka = x.kb + x.ndigits;
+	for (size_t j = 0; j < 3 * x.ndigits; j++) {
+		if (hec_poly_init(&x.up[j], r, HEC_BASIS_Q, L, true) != HEC_OK)
+			return fail("poly");
+		hec_sample_uniform(&x.up[j], &x.g);
+	}
+	if (hec_poly_init(&x.acc0, r, HEC_BASIS_Q, L, true) != HEC_OK ||
+	    hec_poly_init(&x.acc1, r, HEC_BASIS_Q, L, true) != HEC_OK)
+		return fail("poly");
 
 	const char *kn = hec_ntt_kernel_name(hec_ntt_table_kernel(hec_ring_q_ntt(r, 0)));
 	char fields[128];
@@ -174,6 +210,11 @@ static int bench_one(const struct bench_opts *o, size_t n, size_t L, size_t K, u
 		bench_report(o, "ring.rescale.ct", fields, kn, th, res = bench_run(o, run_rescale, &x));
 		if (th == 1)
 			resc = res;
+		bench_report(o, "ring.moddown_rescale", fields, kn, th, bench_run(o, run_moddown_rescale, &x));
+		char df[160];
+		snprintf(df, sizeof df, "%s,\"digits\":%zu", fields, x.ndigits);
+		bench_report(o, "ring.dot2", df, kn, th, bench_run(o, run_dot2, &x));
+		bench_report(o, "ring.dot2.automorphism", df, kn, th, bench_run(o, run_dot2_rot, &x));
 		bench_report(o, "ring.automorphism", fields, kn, th, res = bench_run(o, run_automorphism, &x));
 		if (th == 1)
 			aut = res;
@@ -185,6 +226,11 @@ static int bench_one(const struct bench_opts *o, size_t n, size_t L, size_t K, u
 		       "automorphism %.3f ms\n",
 		       L, all.median_ns / single.median_ns, resc.median_ns / 1e6, aut.median_ns / 1e6);
 	free(x.scratch);
+	for (size_t j = 0; j < 3 * x.ndigits; j++)
+		hec_poly_clear(&x.up[j]);
+	free(x.up);
+	hec_poly_clear(&x.acc0);
+	hec_poly_clear(&x.acc1);
 	hec_rns_conv_free(x.q_to_p);
 	for (size_t i = 0; i < 5; i++)
 		hec_poly_clear(qs[i]);
