@@ -6,7 +6,7 @@
 #include <omp.h>
 #endif
 
-enum { NOUT = 8 };
+enum { NOUT = 11 };
 
 /* Run every parallel operation on fixed inputs; outputs in out[0..NOUT). */
 static void run_all(const hec_ring *r, hec_poly *out, uint64_t seed)
@@ -20,7 +20,7 @@ static void run_all(const hec_ring *r, hec_poly *out, uint64_t seed)
 	fill_random(&g, &a);
 	fill_random(&g, &b);
 	for (int i = 0; i < NOUT; i++)
-		out[i] = new_poly(r, i == 3 ? HEC_BASIS_P : HEC_BASIS_Q, i == 3 ? K : L, false);
+		out[i] = new_poly(r, i == 3 ? HEC_BASIS_P : HEC_BASIS_Q, i == 3 ? K : L, i >= 8);
 	CK_OK(hec_poly_copy(&out[0], &a));
 	hec_poly_ntt_fwd(&out[0]);                            /* NTT of all limbs */
 	hec_poly_ntt_fwd(&b);
@@ -29,6 +29,12 @@ static void run_all(const hec_ring *r, hec_poly *out, uint64_t seed)
 	CK_OK(hec_poly_rescale(&out[2], &out[1], w));         /* rescale, NTT form */
 	CK_OK(hec_poly_mod_up(&out[4], &out[3], &out[0], 1, 2, w));
 	CK_OK(hec_poly_mod_down(&out[5], &out[4], &out[3], w));
+	/* Inner products (plain and rotated on the fly) and ModDown fused
+	 * with rescaling (converters built here, on first use). */
+	const hec_poly terms[3] = {out[0], out[1], out[4]};
+	CK_OK(hec_poly_dot2_automorphism(&out[8], &out[9], terms, hec_ring_galois_rotation(r, 3), terms, &b, 1));
+	CK_OK(hec_poly_dot(&out[9], terms, terms, 3));
+	CK_OK(hec_poly_mod_down_rescale(&out[10], &out[4], &out[3], &out[0], w));
 	CK_OK(hec_poly_automorphism(&out[6], &out[1], hec_ring_galois_rotation(r, 7)));
 	CK_OK(hec_poly_copy(&out[7], &out[6]));
 	hec_poly_ntt_inv(&out[7]);
@@ -76,8 +82,8 @@ START_TEST(test_thread_count_invariance)
 }
 END_TEST
 
-/* Galois permutations are built lazily under a lock: threads racing for the
- * same and different k see complete tables. */
+/* Galois permutations and converters are built lazily under a lock:
+ * threads racing for the same and different ones see complete tables. */
 START_TEST(test_cache_race)
 {
 #ifdef _OPENMP
@@ -99,6 +105,9 @@ START_TEST(test_cache_race)
 			bad += hec_poly_automorphism(&d, &a, k) != HEC_OK;
 		for (size_t ds = 1; ds <= 2; ds++)
 			bad += hec_poly_mod_up(&dq, &dp, &a, 0, ds, w[t]) != HEC_OK;
+		bad += hec_poly_mod_down_rescale(&d, &dq, &dp, NULL, w[t]) != HEC_OK;
+		for (uint64_t k = 3; k < 200; k += 4)
+			bad += hec_poly_dot_automorphism(&d, &a, k, &a, 1) != HEC_OK;
 		hec_poly_clear(&d);
 		hec_poly_clear(&dq);
 		hec_poly_clear(&dp);
