@@ -1223,10 +1223,15 @@ hec_status hec_ml_enc_lr_train(hec_ml_enc_lr_model **dst, const hec_ml_enc_lr_da
 		m->opts.batch = l->batch == l->samples ? 0 : l->batch;
 		m->w = st.W;
 		st.W = NULL;
-		/* One step's error: the per-sample gradient terms carry the noise
-		 * of their smallest scale, T Z, amplified by at most the
-		 * polynomial's slope (|c1| + 3 |c3| 8^2) and summed over the batch
-		 * (alpha / B times B terms); the update adds its own rescale. */
+		/* One step's error in a weight, from the same starting point: each
+		 * per-sample gradient term r_b z_b carries the noise of its
+		 * smallest-scale factor, T Z (e = noise / scale in value units),
+		 * through the inner product, the product with U and the c1 term
+		 * (a factor 4 for those sources) and at most the polynomial's
+		 * slope on [-8, 8], |c1| + 3 |c3| 8^2; the batch sum of B terms
+		 * times alpha / B keeps alpha times the per-term bound (the noise
+		 * of different terms adding coherently, the worst case); the
+		 * update adds the rescaling noise at the weights' scale (>= 2^40). */
 		double tz = isfinite(st.min_tz_scale) ? st.min_tz_scale : zeta;
 		double e = noise_units(c) / tz;
 		double amax = 0;
