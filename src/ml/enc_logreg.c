@@ -590,7 +590,7 @@ struct lr_state {
 	hec_ciphertext **cache;      /* all data at a lower level, once they fit */
 	const hec_ciphertext **zp;   /* round x chunks: the data ciphertexts in use */
 	hec_ciphertext **P;          /* chunks: gradient terms summed over groups */
-	hec_ciphertext **tmp;        /* per thread: 4 scratch ciphertexts */
+	hec_ciphertext **tmp;        /* per thread: 3 scratch ciphertexts */
 	hec_plaintext **pt;          /* per thread */
 	hec_plaintext *one_minus_i;  /* 1 - i at scale 1 (the polynomial 1 - X^(N/2)) */
 	double c1, c3, tau;
@@ -658,7 +658,7 @@ static const hec_ciphertext *vchunk(const struct lr_state *st, size_t j)
 
 static hec_ciphertext *scratch(struct lr_state *st, int k)
 {
-	return st->tmp[lr_thread() * 4 + k];
+	return st->tmp[lr_thread() * 3 + k];
 }
 
 static hec_evaluator *EV(struct lr_state *st)
@@ -981,32 +981,17 @@ static hec_status iteration(struct lr_state *st, const hec_ml_lr_opts_t *o, unsi
 		if (st->err.s != HEC_OK)
 			continue;
 		hec_evaluator *ev = EV(st);
-		hec_ciphertext *G = scratch(st, 1), *gw = scratch(st, 2), *x = scratch(st, 3);
+		hec_ciphertext *G = scratch(st, 1), *x = scratch(st, 2), *y = scratch(st, 0);
 		hec_plaintext *pt = st->pt[lr_thread()];
 		hec_status s = merge_sum_re(st, G, st->P[2 * m], 2 * (size_t)m + 1 < l->chunks ? st->P[2 * m + 1] : NULL);
 		size_t lev = hec_ciphertext_level(G);
-		/* W' */
+		/* V' first (it needs the old W), into x. */
+		double sv = hec_ciphertext_scale(G) / ((1 - gam) * kappa);
 		if (s == HEC_OK)
-			s = free_mul(ev, gw, G, -kappa);
-		if (s == HEC_OK)
-			s = encode_decay(st, pt, st->V[m], (size_t)m, alpha * o->l2, 1.0, hec_ciphertext_scale(gw));
-		if (s == HEC_OK)
-			s = hec_ckks_mul_plain(ev, x, st->V[m], pt);
-		if (s == HEC_OK)
-			s = hec_ckks_rescale(ev, x, x);
-		if (s == HEC_OK)
-			s = hec_ckks_drop_to_level(ev, x, x, lev);
-		if (s == HEC_OK)
-			s = hec_ckks_add(ev, gw, gw, x);
-		/* V' (needs the old W: computed before W is replaced). */
-		if (s == HEC_OK)
-			s = free_mul(ev, G, G, -(1 - gam) * kappa);
-		if (s == HEC_OK)
-			s = encode_decay(st, pt, st->V[m], (size_t)m, alpha * o->l2, 1 - gam, hec_ciphertext_scale(G));
+			s = encode_decay(st, pt, st->V[m], (size_t)m, alpha * o->l2, 1 - gam, sv);
 		if (s == HEC_OK)
 			s = hec_ckks_mul_plain(ev, x, st->V[m], pt);
 		if (s == HEC_OK && gam != 0) {
-			hec_ciphertext *y = scratch(st, 0);
 			s = hec_ckks_mul_const(ev, y, st->W[m], gam, hec_ciphertext_scale(x) / hec_ciphertext_scale(st->W[m]));
 			if (s == HEC_OK)
 				s = hec_ckks_add(ev, x, x, y);
@@ -1016,9 +1001,25 @@ static hec_status iteration(struct lr_state *st, const hec_ml_lr_opts_t *o, unsi
 		if (s == HEC_OK)
 			s = hec_ckks_drop_to_level(ev, x, x, lev);
 		if (s == HEC_OK)
-			s = hec_ckks_add(ev, st->V[m], G, x);
+			s = free_mul(ev, y, G, -(1 - gam) * kappa);
 		if (s == HEC_OK)
-			s = hec_ciphertext_copy(st->W[m], gw);
+			s = hec_ckks_add(ev, x, x, y);
+		/* W' = V (1 - alpha l2) - kappa G, over the old W. */
+		double sw = hec_ciphertext_scale(G) / kappa;
+		if (s == HEC_OK)
+			s = encode_decay(st, pt, st->V[m], (size_t)m, alpha * o->l2, 1.0, sw);
+		if (s == HEC_OK)
+			s = hec_ckks_mul_plain(ev, y, st->V[m], pt);
+		if (s == HEC_OK)
+			s = hec_ckks_rescale(ev, y, y);
+		if (s == HEC_OK)
+			s = hec_ckks_drop_to_level(ev, y, y, lev);
+		if (s == HEC_OK)
+			s = free_mul(ev, G, G, -kappa);
+		if (s == HEC_OK)
+			s = hec_ckks_add(ev, st->W[m], y, G);
+		if (s == HEC_OK)
+			s = hec_ciphertext_copy(st->V[m], x);
 		err_keep(&st->err, s);
 	}
 	return err_raise(&st->err);
@@ -1043,7 +1044,7 @@ static void state_free(struct lr_state *st)
 	FREE_ARR(st->cache, st->cache ? st->d->nct : 0);
 	free(st->zp);
 	FREE_ARR(st->P, l->chunks);
-	FREE_ARR(st->tmp, (size_t)st->nthreads * 4);
+	FREE_ARR(st->tmp, (size_t)st->nthreads * 3);
 #undef FREE_ARR
 	for (int i = 0; st->pt && i < st->nthreads; i++)
 		hec_plaintext_free(st->pt[i]);
@@ -1107,7 +1108,7 @@ static hec_status state_new(struct lr_state *st, const hec_ml_enc_lr_data *d, co
 	if (s == HEC_OK)
 		s = new_cts(&st->P, l->chunks, c);
 	if (s == HEC_OK)
-		s = new_cts(&st->tmp, (size_t)st->nthreads * 4, c);
+		s = new_cts(&st->tmp, (size_t)st->nthreads * 3, c);
 	/* 1 - i in every slot at scale 1 is the integer polynomial
 	 * 1 - X^(N/2): multiplying by it costs no level and no precision. */
 	if (s == HEC_OK)
