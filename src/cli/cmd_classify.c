@@ -446,11 +446,18 @@ int hec_cmd_classify(int argc, char **argv)
 			break;
 		hec_status st[64] = {0};
 		double dt[64] = {0}, r0 = cli_now();
-#pragma omp parallel for schedule(static, 1) num_threads((int)nr) if (nr > 1)
-		for (size_t j = 0; j < nr; j++) {
-			double t1 = cli_now();
-			st[j % 64] = hec_ml_enc_classify(em, evs[j], pk, res[j], &cts[j * ncts]);
-			dt[j % 64] = cli_now() - t1;
+		if (nr == 1) {
+			/* Outside any parallel region, so that the library's own
+			 * threads (over limbs) are free to run. */
+			st[0] = hec_ml_enc_classify(em, evs[0], pk, res[0], &cts[0]);
+			dt[0] = cli_now() - r0;
+		} else {
+#pragma omp parallel for schedule(static, 1) num_threads((int)nr)
+			for (size_t j = 0; j < nr; j++) {
+				double t1 = cli_now();
+				st[j % 64] = hec_ml_enc_classify(em, evs[j], pk, res[j], &cts[j * ncts]);
+				dt[j % 64] = cli_now() - t1;
+			}
 		}
 		t_eval += cli_now() - r0;
 		for (size_t j = 0; j < nr && s == HEC_OK; j++) {
