@@ -240,16 +240,17 @@ hec_status hec_ckks_mul_const(hec_evaluator *ev, hec_ciphertext *dst, const hec_
 /* dst = sum_i w[i] * cts[i], each w[i] encoded as round(w[i] * const_scale)
  * (const_scale = 0: the prime the next rescale divides by, so rescaling
  * restores the inputs' scale), accumulated without intermediate reductions
- * (one 128-bit accumulator per coefficient).  All n >= 1 inputs share one
- * level, scale and size 2; zero weights are skipped.  dst may alias none of
- * the inputs. */
+ * (hec_vec_lincomb).  All n >= 1 inputs share one level, scale and size (2,
+ * or 3 for unrelinearised products: the sum is linear, so it can be
+ * relinearised once afterwards instead of every input before); zero weights
+ * are skipped.  dst may alias none of the inputs. */
 hec_status hec_ckks_lincomb(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *const *cts,
                             const double *w, size_t n, double const_scale);
 /* Many weighted sums at once: dst[r] = sum_i w[r * n + i] * cts[i] for
- * r < rows (a plaintext matrix times a vector of ciphertexts), blocked so
- * each input coefficient block is read once for all rows (a GEMM with
- * 128-bit accumulators), OpenMP over limbs and blocks.  Same rules as
- * hec_ckks_lincomb; the dst[r] must be distinct from the inputs. */
+ * r < rows (a plaintext matrix times a vector of ciphertexts), each limb
+ * and polynomial one matrix product over the coefficients, OpenMP across
+ * them.  Same rules as hec_ckks_lincomb; the dst[r] must be distinct from
+ * the inputs. */
 hec_status hec_ckks_lincomb_many(hec_evaluator *ev, hec_ciphertext *const *dst, size_t rows,
                                  const hec_ciphertext *const *cts, const double *w, size_t n, double const_scale);
 /* dst = a * k for an integer k; no scale change, no level used. */

@@ -53,9 +53,13 @@ hec_status hec_ml_enc_batch_encrypt(const hec_ml_enc_plan *p, const hec_secret_k
 	return s;
 }
 
-/* y[r] = act(sum_l A[r][l] x[l] + bias[r]) for r < rows: one blocked
- * matrix product over all rows (hec_ckks_lincomb_many), then per row the
- * rescale, the bias and the squaring. */
+/* y[r] = act(sum_l A[r][l] x[l] + bias[r]) for r < rows: one matrix
+ * product over all rows (hec_ckks_lincomb_many), then per row the rescale,
+ * the bias and the squaring.  Squares are left unrelinearised (three
+ * polynomials): the next layer's sums are linear in each polynomial, so
+ * its few outputs are relinearised instead of this layer's many squares
+ * (845 key switches become 100 in the CryptoNets shape, for sums over one
+ * more polynomial). */
 static hec_status dense_layer(hec_evaluator *ev, hec_ciphertext **y, hec_ciphertext *const *x, size_t n_in,
                               size_t rows, const double *A, size_t lda, const size_t *col_of, const double *bias,
                               bool square, double beta)
@@ -70,11 +74,13 @@ static hec_status dense_layer(hec_evaluator *ev, hec_ciphertext **y, hec_ciphert
 	free(W);
 	for (size_t r = 0; r < rows && s == HEC_OK; r++) {
 		s = hec_ckks_rescale(ev, y[r], y[r]);
+		if (s == HEC_OK && hec_ciphertext_size(y[r]) == 3)
+			s = hec_ckks_relinearize(ev, y[r], y[r]);
 		double add = bias[r] + (square ? beta : 0);
 		if (s == HEC_OK && add != 0)
 			s = hec_ckks_add_const(ev, y[r], y[r], add);
 		if (s == HEC_OK && square) {
-			s = hec_ckks_mul_relin(ev, y[r], y[r], y[r]);
+			s = hec_ckks_mul(ev, y[r], y[r], y[r]);
 			if (s == HEC_OK)
 				s = hec_ckks_rescale(ev, y[r], y[r]);
 		}

@@ -12,6 +12,7 @@
  * more estimate, then to [0, q).  The result is the exact residue, equal
  * to the portable kernel's bit for bit. */
 #include <immintrin.h>
+#include <stdlib.h>
 
 #include "ring_internal.h"
 
@@ -192,4 +193,98 @@ void _hec_vec_sub_mul_add_scalar_avx2(uint64_t *d, const uint64_t *x, const uint
 		const __m256d a = mulmod_const(s, wv, wq, q), b = mulmod_const(load_u64(y + k), vv, vq, q);
 		store_u64(d + k, canon(reduce(_mm256_add_pd(a, b), q, qinv), q));
 	}
+}
+
+/* hec_vec_lincomb in exact double precision.  Each term is mulmod_const's
+ * exact x w - round(x w / q) q, |term| <= 5q/8, with the weight balanced;
+ * a sum reduced to |s| <= q/2 + 1 takes G more terms exactly as long as
+ * q (1/2 + 5G/8) < 2^53, which G = (t - 1) 8/5 with t = floor(2^53 / q)
+ * guarantees (q (1/2 + t - 1) < q t <= 2^53); q < 2^50 gives t >= 8 and
+ * G >= 11.
+ *
+ * Coefficients are taken in blocks whose inputs, converted to double once,
+ * fit in L2 (every row reads every input's block); each row's sums over a
+ * run of 8 coefficients live in two registers across all its terms.  Per
+ * row only the nonzero weights are kept, with their quotients w / q. */
+#define LC_L2_BYTES (256 << 10)
+#define LC_MAX_BLK 256
+
+struct lc_term {
+	const double *x; /* the input's block */
+	double w, wq;
+};
+
+/* Sums over coefficients [k, k + 4 v) of one row, v = 1 to 4 vectors. */
+static inline __attribute__((always_inline)) void lc_run(uint64_t *out, const struct lc_term *t, size_t nt,
+                                                          size_t k, size_t group, int v, __m256d q, __m256d qinv)
+{
+	__m256d acc[4] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
+	for (size_t j0 = 0; j0 < nt; j0 += group) {
+		const size_t j1 = nt - j0 < group ? nt : j0 + group;
+		for (size_t j = j0; j < j1; j++) {
+			const __m256d w = _mm256_broadcast_sd(&t[j].w), wq = _mm256_broadcast_sd(&t[j].wq);
+			for (int u = 0; u < v; u++)
+				acc[u] = _mm256_add_pd(acc[u], mulmod_const(_mm256_load_pd(t[j].x + k + 4 * u), w, wq, q));
+		}
+		if (j1 < nt)
+			for (int u = 0; u < v; u++)
+				acc[u] = reduce(acc[u], q, qinv);
+	}
+	for (int u = 0; u < v; u++)
+		store_u64(out + 4 * u, canon(reduce(acc[u], q, qinv), q));
+}
+
+hec_status _hec_vec_lincomb_avx2(uint64_t *const *d, size_t rows, const uint64_t *const *x, size_t count,
+                                 const uint64_t *W, size_t n, const hec_modulus_t *m)
+{
+	const double qd = (double)m->q;
+	const __m256d q = _mm256_set1_pd(qd), qinv = _mm256_set1_pd(1.0 / qd);
+	const uint64_t t53 = ((uint64_t)1 << 53) / m->q;
+	const size_t group = (t53 - 1) * 8 / 5;
+	size_t blk = LC_MAX_BLK;
+	while (blk > 8 && count * blk * sizeof(double) > LC_L2_BYTES)
+		blk /= 2;
+	size_t nnz = 0;
+	for (size_t k = 0; k < rows * count; k++)
+		nnz += W[k] != 0;
+	double *xd = aligned_alloc(32, (count ? count : 1) * blk * sizeof *xd);
+	struct lc_term *terms = malloc((nnz ? nnz : 1) * sizeof *terms);
+	size_t *row_end = malloc(rows * sizeof *row_end);
+	if (!xd || !terms || !row_end) {
+		free(xd);
+		free(terms);
+		free(row_end);
+		return hec_error_set(HEC_ERR_NOMEM, "vec_lincomb: out of memory");
+	}
+	/* Each row's nonzero terms, pointing at their input's block buffer. */
+	for (size_t r = 0, j = 0; r < rows; r++) {
+		for (size_t i = 0; i < count; i++) {
+			const uint64_t w = W[r * count + i];
+			if (w) {
+				const double wd = balanced(w, m->q);
+				terms[j++] = (struct lc_term){xd + i * blk, wd, wd / qd};
+			}
+		}
+		row_end[r] = j;
+	}
+	for (size_t k0 = 0; k0 < n; k0 += blk) {
+		const size_t len = n - k0 < blk ? n - k0 : blk; /* a multiple of 4 */
+		for (size_t i = 0; i < count; i++)
+			for (size_t k = 0; k < len; k += 4)
+				_mm256_store_pd(xd + i * blk + k, load_u64(x[i] + k0 + k));
+		for (size_t r = 0; r < rows; r++) {
+			const size_t j0 = r ? row_end[r - 1] : 0;
+			const struct lc_term *t = terms + j0;
+			const size_t nt = row_end[r] - j0;
+			size_t k = 0;
+			for (; k + 16 <= len; k += 16)
+				lc_run(d[r] + k0 + k, t, nt, k, group, 4, q, qinv);
+			for (; k < len; k += 4)
+				lc_run(d[r] + k0 + k, t, nt, k, group, 1, q, qinv);
+		}
+	}
+	free(xd);
+	free(terms);
+	free(row_end);
+	return HEC_OK;
 }

@@ -169,6 +169,13 @@ void _hec_poly_dot_limb_ref(uint64_t *const *d, size_t nout, const uint64_t *con
 void _hec_poly_dot_limb_avx2(uint64_t *const *d, size_t nout, const uint64_t *const *a, const uint32_t *perm,
                              const uint64_t *const *const *b, size_t count, size_t n, const hec_modulus_t *m);
 
+/* hec_vec_lincomb's kernels, without its argument checks: portable
+ * (lincomb.c, any q) and AVX2 (poly_avx2.c, q < 2^50, n % 4 == 0). */
+hec_status _hec_vec_lincomb_ref(uint64_t *const *d, size_t rows, const uint64_t *const *x, size_t count,
+                                const uint64_t *W, size_t n, const hec_modulus_t *m);
+hec_status _hec_vec_lincomb_avx2(uint64_t *const *d, size_t rows, const uint64_t *const *x, size_t count,
+                                 const uint64_t *W, size_t n, const hec_modulus_t *m);
+
 /* d = (x - c) w mod q for x, c, w in [0, q), in one pass (ModDown's and
  * rescaling's last step); d may alias x or c.  Chooses the AVX2 kernel
  * when `simd` (the limb's NTT uses a SIMD kernel) and n % 4 == 0. */

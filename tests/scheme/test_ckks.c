@@ -591,6 +591,38 @@ START_TEST(test_lincomb)
 	for (int i = 0; i < 3; i++)
 		hec_ciphertext_free(outs[i]);
 	free(W3);
+	/* Unrelinearised squares (3 polynomials) combine the same way and are
+	 * relinearised once afterwards: sum_k w_k x_k^2. */
+	enum { K3 = 9 };
+	hec_ciphertext *sq[K3];
+	double l1_sq = 0;
+	for (size_t i = 0; i < n; i++)
+		want[i] = 0;
+	for (int k = 0; k < K3; k++) {
+		ck_assert_int_eq(hec_ciphertext_new(&sq[k], f.c), HEC_OK);
+		ck_assert_int_eq(hec_ckks_mul(f.ev, sq[k], cts[k], cts[k]), HEC_OK);
+		ck_assert_uint_eq(hec_ciphertext_size(sq[k]), 3);
+		l1_sq += fabs(w[k]);
+		for (size_t i = 0; i < n; i++)
+			want[i] += w[k] * vals[k][i] * vals[k][i];
+	}
+	ck_assert_msg(hec_ckks_lincomb(f.ev, d, (const hec_ciphertext *const *)sq, w, K3, 0) == HEC_OK, "%s",
+	              hec_error_detail());
+	ck_assert_uint_eq(hec_ciphertext_size(d), 3);
+	ck_assert_int_eq(hec_ckks_rescale(f.ev, d, d), HEC_OK);
+	ck_assert_int_eq(hec_ckks_relinearize(f.ev, d, d), HEC_OK);
+	ck_assert_int_eq(hec_ckks_rescale(f.ev, d, d), HEC_OK);
+	decrypt_values(&f, got, d);
+	double fresh = bound_fresh(N, f.scale) + bound_encode(n, f.scale), sq_scale = f.scale * f.scale;
+	double bound3 = l1_sq * (2 * fresh + fresh * fresh) + (double)K3 / sq_scale +
+	                (bound_rescale(N) + bound_keyswitch(N, 3, 0)) / sq_scale +
+	                bound_rescale(N) / hec_ciphertext_scale(d);
+	ck_assert_msg(max_err(got, want, n) <= bound3, "lincomb of squares err=%g bound=%g " SEED_FMT,
+	              max_err(got, want, n), bound3, SEED_ARG(&r));
+	const hec_ciphertext *mixed[2] = {sq[0], cts[1]}; /* 3 and 2 polynomials */
+	ck_assert_int_eq(hec_ckks_lincomb(f.ev, d, mixed, w, 2, 0), HEC_ERR_LEVEL);
+	for (int k = 0; k < K3; k++)
+		hec_ciphertext_free(sq[k]);
 	/* Aliasing the destination and mixing levels are refused. */
 	ck_assert_int_eq(hec_ckks_lincomb(f.ev, cts[0], (const hec_ciphertext *const *)cts, w, K, 0), HEC_ERR_ARG);
 	ck_assert_int_eq(hec_ckks_drop_to_level(f.ev, cts[1], cts[1], 1), HEC_OK);

@@ -1,0 +1,135 @@
+/* hec_vec_lincomb: both kernels against GMP sums, bit for bit, across
+ * prime sizes, fold boundaries of the AVX2 kernel's exact double sums,
+ * block tails, sparse and extreme weights; and its argument checks. */
+#include <check.h>
+#include <stdlib.h>
+
+#include "ring_internal.h"
+#include "ringtest.h"
+
+typedef hec_status (*lincomb_fn)(uint64_t *const *, size_t, const uint64_t *const *, size_t, const uint64_t *, size_t,
+                                 const hec_modulus_t *);
+
+/* One case: rows x count weights (a fraction `zeros` of them zero, or all
+ * extreme when `extreme`), count inputs of n coefficients mod a prime of
+ * `bits` bits; every available kernel against the GMP sums. */
+static void check_case(test_rng *g, unsigned bits, size_t rows, size_t count, size_t n, unsigned zeros_pct,
+                       bool extreme)
+{
+	uint64_t q;
+	CK_OK(hec_ntt_primes_generate(&q, 1, bits, 16));
+	hec_modulus_t m;
+	CK_OK(hec_ntt_modulus_init(&m, q));
+	uint64_t *W = malloc(rows * count * sizeof *W), **x = malloc(count * sizeof *x), **d = malloc(rows * sizeof *d);
+	ck_assert(W && x && d);
+	for (size_t k = 0; k < rows * count; k++) {
+		if (test_rng_below(g, 100) < zeros_pct)
+			W[k] = 0;
+		else if (extreme) /* the largest balanced magnitudes, both signs */
+			W[k] = test_rng_below(g, 2) ? (q - 1) / 2 : (q + 1) / 2;
+		else
+			W[k] = test_rng_below(g, q);
+	}
+	for (size_t i = 0; i < count; i++) {
+		x[i] = malloc(n * sizeof *x[i]);
+		ck_assert_ptr_nonnull(x[i]);
+		for (size_t k = 0; k < n; k++)
+			x[i][k] = extreme ? q - 1 - test_rng_below(g, 2) : test_rng_below(g, q);
+	}
+	for (size_t r = 0; r < rows; r++)
+		ck_assert_ptr_nonnull(d[r] = malloc(n * sizeof *d[r]));
+	/* The sums by GMP. */
+	uint64_t *want = malloc(rows * n * sizeof *want);
+	ck_assert_ptr_nonnull(want);
+	mpz_t s, t;
+	mpz_inits(s, t, NULL);
+	for (size_t r = 0; r < rows; r++)
+		for (size_t k = 0; k < n; k++) {
+			mpz_set_ui(s, 0);
+			for (size_t i = 0; i < count; i++) {
+				mpz_set_ui(t, x[i][k]);
+				mpz_addmul_ui(s, t, W[r * count + i]);
+			}
+			want[r * n + k] = mpz_fdiv_ui(s, q);
+		}
+	mpz_clears(s, t, NULL);
+	/* The dispatcher (the AVX2 kernel where it applies) and the portable
+	 * kernel. */
+	const lincomb_fn kernels[2] = {hec_vec_lincomb, _hec_vec_lincomb_ref};
+	for (int kn = 0; kn < 2; kn++) {
+		for (size_t r = 0; r < rows; r++)
+			for (size_t k = 0; k < n; k++)
+				d[r][k] = test_rng_next(g); /* garbage the kernel must overwrite */
+		CK_OK(kernels[kn](d, rows, (const uint64_t *const *)x, count, W, n, &m));
+		for (size_t r = 0; r < rows; r++)
+			for (size_t k = 0; k < n; k++)
+				ck_assert_msg(d[r][k] == want[r * n + k],
+				              "kernel %d bits %u rows %zu count %zu n %zu: row %zu coeff %zu: %llu, want %llu " SEED_FMT,
+				              kn, bits, rows, count, n, r, k, (unsigned long long)d[r][k],
+				              (unsigned long long)want[r * n + k], SEED_ARG(g));
+	}
+	for (size_t i = 0; i < count; i++)
+		free(x[i]);
+	for (size_t r = 0; r < rows; r++)
+		free(d[r]);
+	free(want);
+	free(W);
+	free(x);
+	free(d);
+}
+
+START_TEST(test_lincomb_vs_gmp)
+{
+	test_rng g;
+	test_rng_init(&g, test_seed(0x11c0b));
+	/* 49-bit primes fold the AVX2 sums every 24 terms, 40-bit every 12k;
+	 * 60-bit primes take the portable kernel even through the dispatcher. */
+	static const unsigned bits[] = {20, 30, 40, 49, 60};
+	static const size_t counts[] = {1, 2, 23, 24, 25, 49, 300};
+	static const size_t ns[] = {4, 12, 64, 1028};
+	for (size_t b = 0; b < sizeof bits / sizeof bits[0]; b++)
+		for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++)
+			for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
+				if (counts[c] * ns[k] > 100000)
+					continue;
+				check_case(&g, bits[b], 1 + (c + k) % 3, counts[c], ns[k], (unsigned)(b * 20), false);
+				check_case(&g, bits[b], 2, counts[c], ns[k], 0, true);
+			}
+	/* Large blocks with many inputs (the block shrinks to stay in L2),
+	 * and a dense layer's shape with mostly-zero rows. */
+	check_case(&g, 40, 3, 900, 516, 0, false);
+	check_case(&g, 49, 5, 784, 256, 97, false);
+}
+END_TEST
+
+START_TEST(test_lincomb_checks)
+{
+	uint64_t q;
+	CK_OK(hec_ntt_primes_generate(&q, 1, 40, 16));
+	hec_modulus_t m;
+	CK_OK(hec_ntt_modulus_init(&m, q));
+	uint64_t a[8] = {1, 2, 3, 4, 5, 6, 7, 8}, b[8] = {0}, *x[1] = {a}, *d[1] = {b};
+	uint64_t w[1] = {q};
+	ck_assert_int_eq(hec_vec_lincomb(d, 1, (const uint64_t *const *)x, 1, w, 8, &m), HEC_ERR_ARG);
+	w[0] = 3;
+	d[0] = a;
+	ck_assert_int_eq(hec_vec_lincomb(d, 1, (const uint64_t *const *)x, 1, w, 8, &m), HEC_ERR_ARG);
+	d[0] = b;
+	CK_OK(hec_vec_lincomb(d, 1, (const uint64_t *const *)x, 1, w, 8, &m));
+	for (size_t k = 0; k < 8; k++)
+		ck_assert_uint_eq(b[k], 3 * a[k]);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("ring-lincomb");
+	TCase *tc = tcase_create("lincomb");
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_lincomb_vs_gmp);
+	tcase_add_test(tc, test_lincomb_checks);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TEST_MAIN(suite)
