@@ -213,6 +213,11 @@ typedef struct hec_evaluator hec_evaluator;
  * one per thread.  Allocates. */
 hec_status hec_evaluator_new(hec_evaluator **out, const hec_context *c, const hec_eval_keys *ek);
 void hec_evaluator_free(hec_evaluator *ev);
+/* The evaluator's context and keys (NULL if none): another thread's
+ * evaluator is hec_evaluator_new(hec_evaluator_context(ev),
+ * hec_evaluator_keys(ev)). */
+const hec_context *hec_evaluator_context(const hec_evaluator *ev);
+const hec_eval_keys *hec_evaluator_keys(const hec_evaluator *ev);
 
 /* Additions.  Operands at different levels are brought to the lower one;
  * their scales must agree to within a relative 2^-30 (else HEC_ERR_LEVEL

@@ -8,8 +8,12 @@
  * layout (enc_cnn.c) drives it; no final mask is needed (the slots hold
  * nothing but scores). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "enc_cnn_internal.h"
 
@@ -53,6 +57,41 @@ hec_status hec_ml_enc_batch_encrypt(const hec_ml_enc_plan *p, const hec_secret_k
 	return s;
 }
 
+/* A worker thread's first failure, with its detail (which is per thread). */
+struct row_err {
+	hec_status s;
+	char msg[256];
+};
+
+static void row_keep(struct row_err *e, hec_status s)
+{
+	if (s == HEC_OK)
+		return;
+#pragma omp critical(hec_batch_err)
+	if (e->s == HEC_OK) {
+		e->s = s;
+		snprintf(e->msg, sizeof e->msg, "%s", *hec_error_detail() ? hec_error_detail() : hec_status_str(s));
+	}
+}
+
+/* One output after the sums: rescale, relinearise if the inputs were
+ * unrelinearised squares, add the bias (with the folded activation's
+ * offset), square without relinearising, rescale. */
+static hec_status row_finish(hec_evaluator *ev, hec_ciphertext *y, double add, bool square)
+{
+	hec_status s = hec_ckks_rescale(ev, y, y);
+	if (s == HEC_OK && hec_ciphertext_size(y) == 3)
+		s = hec_ckks_relinearize(ev, y, y);
+	if (s == HEC_OK && add != 0)
+		s = hec_ckks_add_const(ev, y, y, add);
+	if (s == HEC_OK && square) {
+		s = hec_ckks_mul(ev, y, y, y);
+		if (s == HEC_OK)
+			s = hec_ckks_rescale(ev, y, y);
+	}
+	return s;
+}
+
 /* y[r] = act(sum_l A[r][l] x[l] + bias[r]) for r < rows: one matrix
  * product over all rows (hec_ckks_lincomb_many), then per row the rescale,
  * the bias and the squaring.  Squares are left unrelinearised (three
@@ -72,20 +111,36 @@ static hec_status dense_layer(hec_evaluator *ev, hec_ciphertext **y, hec_ciphert
 			W[r * n_in + l] = A[r * lda + (col_of ? col_of[l] : l)];
 	hec_status s = hec_ckks_lincomb_many(ev, y, rows, (const hec_ciphertext *const *)x, W, n_in, 0);
 	free(W);
-	for (size_t r = 0; r < rows && s == HEC_OK; r++) {
-		s = hec_ckks_rescale(ev, y[r], y[r]);
-		if (s == HEC_OK && hec_ciphertext_size(y[r]) == 3)
-			s = hec_ckks_relinearize(ev, y[r], y[r]);
-		double add = bias[r] + (square ? beta : 0);
-		if (s == HEC_OK && add != 0)
-			s = hec_ckks_add_const(ev, y[r], y[r], add);
-		if (s == HEC_OK && square) {
-			s = hec_ckks_mul(ev, y[r], y[r], y[r]);
-			if (s == HEC_OK)
-				s = hec_ckks_rescale(ev, y[r], y[r]);
-		}
+	if (s != HEC_OK)
+		return s;
+	/* The rows are independent: one evaluator per thread, each row's
+	 * operations on one thread (the library's per-limb threads would share
+	 * a few milliseconds of work per row). */
+	int nt = 1;
+#ifdef _OPENMP
+	nt = omp_get_max_threads();
+#endif
+	hec_evaluator **evs = calloc((size_t)nt, sizeof *evs);
+	if (!evs)
+		return hec_error_set(HEC_ERR_NOMEM, "batch classify: out of memory");
+	evs[0] = ev;
+	for (int t = 1; t < nt && s == HEC_OK; t++)
+		s = hec_evaluator_new(&evs[t], hec_evaluator_context(ev), hec_evaluator_keys(ev));
+	struct row_err err = {HEC_OK, ""};
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (s == HEC_OK)
+	for (size_t r = 0; r < rows; r++) {
+		int t = 0;
+#ifdef _OPENMP
+		t = omp_get_thread_num();
+#endif
+		row_keep(&err, row_finish(evs[t], y[r], bias[r] + (square ? beta : 0), square));
 	}
-	return s;
+	for (int t = 1; t < nt; t++)
+		hec_evaluator_free(evs[t]);
+	free(evs);
+	if (s != HEC_OK)
+		return s;
+	return err.s == HEC_OK ? HEC_OK : hec_error_set(err.s, "%s", err.msg);
 }
 
 static void free_cts(hec_ciphertext **v, size_t n)

@@ -103,8 +103,10 @@ hec_status hec_ckks_lincomb_many(hec_evaluator *ev, hec_ciphertext *const *dst, 
 		}
 	}
 	free(wr);
+	/* The arguments were checked above: a job fails only for memory (and
+	 * its detail stayed on its thread). */
 	if (err != HEC_OK)
-		return err;
+		return hec_error_set(err, "lincomb: out of memory for a limb's scratch");
 	for (size_t r = 0; r < rows; r++) {
 		dst[r]->scale = a0->scale * const_scale;
 		dst[r]->seeded = false;

@@ -153,6 +153,16 @@ hec_ciphertext *_hec_ev_ct(hec_evaluator *ev, size_t idx)
 	return ev->ctpool[idx];
 }
 
+const hec_context *hec_evaluator_context(const hec_evaluator *ev)
+{
+	return ev->ctx;
+}
+
+const hec_eval_keys *hec_evaluator_keys(const hec_evaluator *ev)
+{
+	return ev->ek;
+}
+
 void hec_evaluator_free(hec_evaluator *ev)
 {
 	if (!ev)
