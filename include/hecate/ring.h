@@ -116,17 +116,18 @@ hec_status hec_poly_mul_acc(hec_poly *dst, const hec_poly *a, const hec_poly *b)
 #define HEC_POLY_DOT_MAX 64
 hec_status hec_poly_dot(hec_poly *dst, const hec_poly *a, const hec_poly *b, size_t count);
 /* Linear combinations of one limb's coefficient vectors with scalar
- * weights, a matrix product over the coefficients: d[r][k] = sum_{i <
+ * weights, a matrix product over the coefficients: d[r][k] (+)= sum_{i <
  * count} W[r count + i] x[i][k] mod q for r < rows and k < n (the dense
- * layers of an encrypted network, per limb and ciphertext polynomial).
- * Inputs and weights in [0, q) (a weight >= q is HEC_ERR_ARG), outputs in
- * [0, q); zero weights cost nothing.  No d[r] may alias an x[i]
- * (HEC_ERR_ARG).  The AVX2 kernel where q < 2^50, the NTT kernel for q is
- * not portable and n % 4 == 0; the same result bit for bit otherwise.
- * Allocates scratch (HEC_ERR_NOMEM); single-threaded (callers spread limbs
- * over threads). */
+ * layers of an encrypted network, per limb and ciphertext polynomial);
+ * with `add` the sums are added to d's values (in [0, q)), else they
+ * replace them.  Inputs and weights in [0, q) (a weight >= q is
+ * HEC_ERR_ARG), outputs in [0, q); zero weights cost nothing.  No d[r] may
+ * alias an x[i] (HEC_ERR_ARG).  The AVX2 kernel where q < 2^50, the NTT
+ * kernel for q is not portable and n % 4 == 0; the same result bit for bit
+ * otherwise.  Allocates scratch (HEC_ERR_NOMEM); single-threaded (callers
+ * spread limbs over threads). */
 hec_status hec_vec_lincomb(uint64_t *const *d, size_t rows, const uint64_t *const *x, size_t count,
-                           const uint64_t *W, size_t n, const hec_modulus_t *m);
+                           const uint64_t *W, size_t n, const hec_modulus_t *m, bool add);
 /* Two inner products sharing a: dst0 = sum_j a[j] * b0[j] and dst1 = sum_j
  * a[j] * b1[j], reading each a[j] once (key switching's products of the
  * raised digits with both halves of the key).  Same rules as hec_poly_dot;

@@ -258,6 +258,12 @@ hec_status hec_ckks_lincomb(hec_evaluator *ev, hec_ciphertext *dst, const hec_ci
  * the inputs. */
 hec_status hec_ckks_lincomb_many(hec_evaluator *ev, hec_ciphertext *const *dst, size_t rows,
                                  const hec_ciphertext *const *cts, const double *w, size_t n, double const_scale);
+/* The same added to the dst[r]: dst[r] += sum_i w[r * n + i] * cts[i]
+ * (partial sums over slices of a long input vector, so the slices need not
+ * all exist at once).  Each dst[r] must already have the inputs' level and
+ * size and their scale times const_scale (HEC_ERR_LEVEL otherwise). */
+hec_status hec_ckks_lincomb_many_add(hec_evaluator *ev, hec_ciphertext *const *dst, size_t rows,
+                                     const hec_ciphertext *const *cts, const double *w, size_t n, double const_scale);
 /* dst = a * k for an integer k; no scale change, no level used. */
 hec_status hec_ckks_mul_int(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a, int64_t k);
 /* Divide by the last prime: level - 1, scale / q_level. */

@@ -92,30 +92,13 @@ static hec_status row_finish(hec_evaluator *ev, hec_ciphertext *y, double add, b
 	return s;
 }
 
-/* y[r] = act(sum_l A[r][l] x[l] + bias[r]) for r < rows: one matrix
- * product over all rows (hec_ckks_lincomb_many), then per row the rescale,
- * the bias and the squaring.  Squares are left unrelinearised (three
- * polynomials): the next layer's sums are linear in each polynomial, so
- * its few outputs are relinearised instead of this layer's many squares
- * (845 key switches become 100 in the CryptoNets shape, for sums over one
- * more polynomial). */
-static hec_status dense_layer(hec_evaluator *ev, hec_ciphertext **y, hec_ciphertext *const *x, size_t n_in,
-                              size_t rows, const double *A, size_t lda, const size_t *col_of, const double *bias,
-                              bool square, double beta)
+/* Per row r < rows of y: row_finish with bias[r] (+ beta when squaring).
+ * The rows are independent: one evaluator per thread, each row's
+ * operations on one thread (the library's per-limb threads would share a
+ * few milliseconds of work per row). */
+static hec_status finish_rows(hec_evaluator *ev, hec_ciphertext *const *y, size_t rows, const double *bias, bool square,
+                              double beta)
 {
-	double *W = calloc(rows * n_in, sizeof *W);
-	if (!W)
-		return hec_error_set(HEC_ERR_NOMEM, "batch classify: out of memory");
-	for (size_t r = 0; r < rows; r++)
-		for (size_t l = 0; l < n_in; l++)
-			W[r * n_in + l] = A[r * lda + (col_of ? col_of[l] : l)];
-	hec_status s = hec_ckks_lincomb_many(ev, y, rows, (const hec_ciphertext *const *)x, W, n_in, 0);
-	free(W);
-	if (s != HEC_OK)
-		return s;
-	/* The rows are independent: one evaluator per thread, each row's
-	 * operations on one thread (the library's per-limb threads would share
-	 * a few milliseconds of work per row). */
 	int nt = 1;
 #ifdef _OPENMP
 	nt = omp_get_max_threads();
@@ -124,6 +107,7 @@ static hec_status dense_layer(hec_evaluator *ev, hec_ciphertext **y, hec_ciphert
 	if (!evs)
 		return hec_error_set(HEC_ERR_NOMEM, "batch classify: out of memory");
 	evs[0] = ev;
+	hec_status s = HEC_OK;
 	for (int t = 1; t < nt && s == HEC_OK; t++)
 		s = hec_evaluator_new(&evs[t], hec_evaluator_context(ev), hec_evaluator_keys(ev));
 	struct row_err err = {HEC_OK, ""};
@@ -141,6 +125,31 @@ static hec_status dense_layer(hec_evaluator *ev, hec_ciphertext **y, hec_ciphert
 	if (s != HEC_OK)
 		return s;
 	return err.s == HEC_OK ? HEC_OK : hec_error_set(err.s, "%s", err.msg);
+}
+
+/* W = the columns cols[0..n) of the rows x ? matrix A (leading dimension
+ * lda), or its first n columns if cols is NULL.  NULL when out of memory. */
+static double *matrix_columns(const double *A, size_t rows, size_t lda, const size_t *cols, size_t n)
+{
+	double *W = malloc(rows * n * sizeof *W);
+	for (size_t r = 0; W && r < rows; r++)
+		for (size_t l = 0; l < n; l++)
+			W[r * n + l] = A[r * lda + (cols ? cols[l] : l)];
+	return W;
+}
+
+/* y[r] (+)= sum_l A[r][cols[l]] x[l] for r < rows, l < n (cols NULL: the
+ * first n columns). */
+static hec_status layer_sums(hec_evaluator *ev, hec_ciphertext *const *y, size_t rows, hec_ciphertext *const *x,
+                             size_t n, const double *A, size_t lda, const size_t *cols, bool add)
+{
+	double *W = matrix_columns(A, rows, lda, cols, n);
+	if (!W)
+		return hec_error_set(HEC_ERR_NOMEM, "batch classify: out of memory");
+	const hec_ciphertext *const *xc = (const hec_ciphertext *const *)x;
+	hec_status s = add ? hec_ckks_lincomb_many_add(ev, y, rows, xc, W, n, 0) : hec_ckks_lincomb_many(ev, y, rows, xc, W, n, 0);
+	free(W);
+	return s;
 }
 
 static void free_cts(hec_ciphertext **v, size_t n)
@@ -161,22 +170,11 @@ static hec_ciphertext **new_cts(const hec_context *c, size_t n)
 	return v;
 }
 
-hec_status hec_ml_enc_batch_classify(const hec_ml_enc_plan *p, hec_evaluator *ev, hec_ciphertext *const *out,
-                                     hec_ciphertext *const *in, void (*progress)(size_t done, size_t total, void *),
-                                     void *user)
+/* The first convolution as an n0 x n_in matrix (row m P + pos: map m at
+ * output position pos) and its biases. */
+static void conv_matrix(const hec_ml_enc_plan *p, double *A0, double *b0, size_t n_in)
 {
-	const hec_context *c = hec_ciphertext_context(in[0]);
-	size_t n_in = hec_ml_enc_batch_input_cts(p), n0 = p->maps * p->P;
-	for (size_t j = 0; j < n_in; j++)
-		if (hec_ciphertext_context(in[j]) != c || hec_ciphertext_level(in[j]) != hec_context_max_level(c))
-			return hec_error_set(HEC_ERR_MISMATCH, "batch classify: input %zu is not a fresh ciphertext of these "
-			                     "parameters", j);
-	size_t total = 1 + p->nst, done = 0;
-	/* Stage 0, the first convolution, as an n0 x n_in matrix. */
-	double *A0 = calloc(n0 * n_in, sizeof *A0), *b0 = malloc(n0 * sizeof *b0);
-	hec_ciphertext **x = new_cts(c, n0), **y = NULL;
-	hec_status s = A0 && b0 && x ? HEC_OK : hec_error_set(HEC_ERR_NOMEM, "batch classify: out of memory");
-	for (size_t m = 0; s == HEC_OK && m < p->maps; m++)
+	for (size_t m = 0; m < p->maps; m++)
 		for (size_t pos = 0; pos < p->P; pos++) {
 			size_t oy = pos / p->ow, ox = pos % p->ow, r = m * p->P + pos;
 			b0[r] = p->bias0[m];
@@ -188,40 +186,107 @@ hec_status hec_ml_enc_batch_classify(const hec_ml_enc_plan *p, hec_evaluator *ev
 				A0[r * n_in + (ci * p->in_h + (size_t)iy) * p->in_w + (size_t)ix] += p->w0[m * p->KK + k];
 			}
 		}
+}
+
+/* Convolution outputs per chunk (about): the convolution and the first
+ * dense layer are interleaved over chunks of the convolution's outputs
+ * (the dense layer's sums added up chunk by chunk), so only a chunk of
+ * them exists at a time: 845 ciphertexts of 3 polynomials would be 1.6 GB
+ * at N = 2^14, whose allocation and first touch cost more than a second.
+ * A chunk is a band of output rows across all maps, which reads only the
+ * band of input rows under it (the convolution is memory-bound: an input
+ * ciphertext is read once per chunk that uses it). */
+#define CONV_CHUNK 260
+
+/* The convolution's output indices (m P + oy ow + ox) of output rows
+ * [y0, y1), all maps; their count. */
+static size_t conv_band(const hec_ml_enc_plan *p, size_t *idx, size_t y0, size_t y1)
+{
+	size_t n = 0;
+	for (size_t m = 0; m < p->maps; m++)
+		for (size_t oy = y0; oy < y1; oy++)
+			for (size_t ox = 0; ox < p->ow; ox++)
+				idx[n++] = m * p->P + oy * p->ow + ox;
+	return n;
+}
+
+hec_status hec_ml_enc_batch_classify(const hec_ml_enc_plan *p, hec_evaluator *ev, hec_ciphertext *const *out,
+                                     hec_ciphertext *const *in, void (*progress)(size_t done, size_t total, void *),
+                                     void *user)
+{
+	const hec_context *c = hec_ciphertext_context(in[0]);
+	size_t n_in = hec_ml_enc_batch_input_cts(p), n0 = p->maps * p->P;
+	for (size_t j = 0; j < n_in; j++)
+		if (hec_ciphertext_context(in[j]) != c || hec_ciphertext_level(in[j]) != hec_context_max_level(c))
+			return hec_error_set(HEC_ERR_MISMATCH, "batch classify: input %zu is not a fresh ciphertext of these "
+			                     "parameters", j);
+	if (p->nst == 0)
+		return hec_error_set(HEC_ERR_UNSUPPORTED, "batch classify: the model has no layer after the convolution");
+	const size_t band = CONV_CHUNK / (p->maps * p->ow) ? CONV_CHUNK / (p->maps * p->ow) : 1;
+	const size_t chunk = band * p->maps * p->ow, nchunks = (p->oh + band - 1) / band;
+	size_t total = nchunks + p->nst, done = 0;
+	double *A0 = calloc(n0 * n_in, sizeof *A0), *b0 = malloc(n0 * sizeof *b0);
+	double *Ac = malloc(chunk * n_in * sizeof *Ac), *bc = malloc(chunk * sizeof *bc);
+	size_t *idx = malloc(chunk * sizeof *idx), *cols = malloc(chunk * sizeof *cols);
+	const struct stage *st = &p->st[0];
+	const size_t rows1 = p->nst == 1 ? p->n_out : st->rows;
+	hec_ciphertext **xs = new_cts(c, chunk), **x = p->nst == 1 ? NULL : new_cts(c, rows1), **y = NULL;
+	hec_ciphertext *const *y1 = p->nst == 1 ? out : x;
+	hec_status s = A0 && b0 && Ac && bc && idx && cols && xs && y1
+	                   ? HEC_OK
+	                   : hec_error_set(HEC_ERR_NOMEM, "batch classify: out of memory");
 	if (s == HEC_OK)
-		s = dense_layer(ev, x, in, n_in, n0, A0, n_in, NULL, b0, p->square0, p->beta0);
+		conv_matrix(p, A0, b0, n_in);
+	/* Stages 0 and 1, band by band. */
+	for (size_t y0 = 0; y0 < p->oh && s == HEC_OK; y0 += band) {
+		const size_t C = conv_band(p, idx, y0, y0 + band < p->oh ? y0 + band : p->oh);
+		for (size_t l = 0; l < C; l++) {
+			memcpy(Ac + l * n_in, A0 + idx[l] * n_in, n_in * sizeof *Ac);
+			bc[l] = b0[idx[l]];
+			cols[l] = enc_stage1_phys(p, idx[l]);
+		}
+		s = hec_ckks_lincomb_many(ev, xs, C, (const hec_ciphertext *const *)in, Ac, n_in, 0);
+		if (s == HEC_OK)
+			s = finish_rows(ev, xs, C, bc, p->square0, p->beta0);
+		if (s == HEC_OK)
+			s = layer_sums(ev, y1, rows1, xs, C, st->A, st->period, cols, y0 > 0);
+		if (progress && s == HEC_OK)
+			progress(++done, total, user);
+	}
+	free_cts(xs, chunk);
 	free(A0);
 	free(b0);
+	free(Ac);
+	free(bc);
+	free(idx);
+	free(cols);
+	if (s == HEC_OK)
+		s = finish_rows(ev, y1, rows1, st->bias, st->square, st->beta);
 	if (progress && s == HEC_OK)
 		progress(++done, total, user);
-	size_t width = n0;
-	size_t *col_of = malloc(n0 * sizeof *col_of);
-	if (!col_of && s == HEC_OK)
-		s = hec_error_set(HEC_ERR_NOMEM, "batch classify: out of memory");
-	for (size_t l = 0; col_of && l < n0; l++)
-		col_of[l] = enc_stage1_phys(p, l);
-	for (size_t i = 0; i < p->nst && s == HEC_OK; i++) {
-		const struct stage *st = &p->st[i];
+	/* The remaining dense layers. */
+	size_t width = rows1;
+	for (size_t i = 1; i < p->nst && s == HEC_OK; i++) {
+		st = &p->st[i];
 		bool last = i + 1 == p->nst;
-		y = last ? NULL : new_cts(c, st->rows);
-		hec_ciphertext **dst = last ? (hec_ciphertext **)out : y;
+		size_t rows = last ? p->n_out : st->rows;
+		y = last ? NULL : new_cts(c, rows);
+		hec_ciphertext *const *dst = last ? out : y;
 		if (!dst) {
 			s = hec_error_set(HEC_ERR_NOMEM, "batch classify: out of memory");
 			break;
 		}
-		s = dense_layer(ev, dst, x, width, last ? p->n_out : st->rows, st->A, st->period, i == 0 ? col_of : NULL,
-		                st->bias, st->square, st->beta);
+		s = layer_sums(ev, dst, rows, x, width, st->A, st->period, NULL, false);
+		if (s == HEC_OK)
+			s = finish_rows(ev, dst, rows, st->bias, st->square, st->beta);
 		free_cts(x, width);
 		x = y;
-		width = st->rows;
+		width = rows;
 		if (progress && s == HEC_OK)
 			progress(++done, total, user);
 	}
-	if (p->nst == 0 && s == HEC_OK)
-		s = hec_error_set(HEC_ERR_UNSUPPORTED, "batch classify: the model has no layer after the convolution");
-	if (s != HEC_OK || p->nst == 0)
+	if (s != HEC_OK)
 		free_cts(x, width);
-	free(col_of);
 	return s;
 }
 

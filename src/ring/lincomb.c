@@ -10,7 +10,6 @@
  * every input's block stays in cache while all rows read it, and both skip
  * zero weights (a convolution's matrix is mostly zeros). */
 #include <stdlib.h>
-#include <string.h>
 
 #include "ring_internal.h"
 
@@ -26,7 +25,7 @@ static uint64_t reduce_wide(hec_u128 x, const hec_modulus_t *m, uint64_t r64)
 }
 
 hec_status _hec_vec_lincomb_ref(uint64_t *const *d, size_t rows, const uint64_t *const *x, size_t count,
-                                const uint64_t *W, size_t n, const hec_modulus_t *m)
+                                const uint64_t *W, size_t n, const hec_modulus_t *m, bool add)
 {
 	/* Products are below q^2 < 2^(2 bits); 2^(128 - 2 bits) of them fit
 	 * in the 128-bit sums before one must be folded. */
@@ -38,7 +37,8 @@ hec_status _hec_vec_lincomb_ref(uint64_t *const *d, size_t rows, const uint64_t 
 		const size_t len = n - k0 < REF_BLK ? n - k0 : REF_BLK;
 		for (size_t r = 0; r < rows; r++) {
 			const uint64_t *w = W + r * count;
-			memset(acc, 0, len * sizeof *acc);
+			for (size_t k = 0; k < len; k++)
+				acc[k] = add ? d[r][k0 + k] : 0;
 			size_t since = 0;
 			for (size_t i = 0; i < count; i++) {
 				if (!w[i])
@@ -60,7 +60,7 @@ hec_status _hec_vec_lincomb_ref(uint64_t *const *d, size_t rows, const uint64_t 
 }
 
 hec_status hec_vec_lincomb(uint64_t *const *d, size_t rows, const uint64_t *const *x, size_t count,
-                           const uint64_t *W, size_t n, const hec_modulus_t *m)
+                           const uint64_t *W, size_t n, const hec_modulus_t *m, bool add)
 {
 	for (size_t r = 0; r < rows; r++)
 		for (size_t i = 0; i < count; i++) {
@@ -71,7 +71,7 @@ hec_status hec_vec_lincomb(uint64_t *const *d, size_t rows, const uint64_t *cons
 		}
 #ifdef HECATE_HAVE_AVX2
 	if (m->q < ((uint64_t)1 << 50) && hec_ntt_kernel_for(m->q) != HEC_KERNEL_PORTABLE && n % 4 == 0)
-		return _hec_vec_lincomb_avx2(d, rows, x, count, W, n, m);
+		return _hec_vec_lincomb_avx2(d, rows, x, count, W, n, m, add);
 #endif
-	return _hec_vec_lincomb_ref(d, rows, x, count, W, n, m);
+	return _hec_vec_lincomb_ref(d, rows, x, count, W, n, m, add);
 }

@@ -197,10 +197,10 @@ void _hec_vec_sub_mul_add_scalar_avx2(uint64_t *d, const uint64_t *x, const uint
 
 /* hec_vec_lincomb in exact double precision.  Each term is mulmod_const's
  * exact x w - round(x w / q) q, |term| <= 5q/8, with the weight balanced;
- * a sum reduced to |s| <= q/2 + 1 takes G more terms exactly as long as
- * q (1/2 + 5G/8) < 2^53, which G = (t - 1) 8/5 with t = floor(2^53 / q)
- * guarantees (q (1/2 + t - 1) < q t <= 2^53); q < 2^50 gives t >= 8 and
- * G >= 11.
+ * a sum below q in magnitude (a reduced one, or d's value when adding)
+ * takes G more terms exactly as long as q (1 + 5G/8) <= 2^53, which G =
+ * (t - 1) 8/5 with t = floor(2^53 / q) guarantees (q (1 + t - 1) = q t <=
+ * 2^53); q < 2^50 gives t >= 8 and G >= 11.
  *
  * Coefficients are taken 16 at a time: every input's 16 are converted to
  * double once into one contiguous buffer, then each row's sums live in
@@ -216,11 +216,16 @@ struct lc_term {
 	double w, wq;
 };
 
-/* Sums over coefficients [k, k + 4 v) of one row, v = 1 to 4 vectors. */
+/* Sums over coefficients [k, k + 4 v) of one row, v = 1 to 4 vectors,
+ * starting from out's values with `add`. */
 static inline __attribute__((always_inline)) void lc_run(uint64_t *out, const struct lc_term *t, size_t nt,
-                                                          size_t k, size_t group, int v, __m256d q, __m256d qinv)
+                                                          size_t k, size_t group, int v, bool add, __m256d q,
+                                                          __m256d qinv)
 {
 	__m256d acc[4] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
+	if (add)
+		for (int u = 0; u < v; u++)
+			acc[u] = load_u64(out + 4 * u);
 	for (size_t j0 = 0; j0 < nt; j0 += group) {
 		const size_t j1 = nt - j0 < group ? nt : j0 + group;
 		for (size_t j = j0; j < j1; j++) {
@@ -237,7 +242,7 @@ static inline __attribute__((always_inline)) void lc_run(uint64_t *out, const st
 }
 
 hec_status _hec_vec_lincomb_avx2(uint64_t *const *d, size_t rows, const uint64_t *const *x, size_t count,
-                                 const uint64_t *W, size_t n, const hec_modulus_t *m)
+                                 const uint64_t *W, size_t n, const hec_modulus_t *m, bool add)
 {
 	const double qd = (double)m->q;
 	const __m256d q = _mm256_set1_pd(qd), qinv = _mm256_set1_pd(1.0 / qd);
@@ -283,11 +288,13 @@ hec_status _hec_vec_lincomb_avx2(uint64_t *const *d, size_t rows, const uint64_t
 			const size_t j0 = r ? row_end[r - 1] : 0;
 			const struct lc_term *t = terms + j0;
 			const size_t nt = row_end[r] - j0;
-			if (len == LC_BLK)
-				lc_run(d[r] + k0, t, nt, 0, group, 4, q, qinv);
+			if (len == LC_BLK && add)
+				lc_run(d[r] + k0, t, nt, 0, group, 4, true, q, qinv);
+			else if (len == LC_BLK)
+				lc_run(d[r] + k0, t, nt, 0, group, 4, false, q, qinv);
 			else /* the last block of an n that is not a multiple of 16 */
 				for (size_t k = 0; k < len; k += 4)
-					lc_run(d[r] + k0 + k, t, nt, k, group, 1, q, qinv);
+					lc_run(d[r] + k0 + k, t, nt, k, group, 1, add, q, qinv);
 		}
 	}
 	free(xd);

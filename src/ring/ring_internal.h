@@ -172,9 +172,9 @@ void _hec_poly_dot_limb_avx2(uint64_t *const *d, size_t nout, const uint64_t *co
 /* hec_vec_lincomb's kernels, without its argument checks: portable
  * (lincomb.c, any q) and AVX2 (poly_avx2.c, q < 2^50, n % 4 == 0). */
 hec_status _hec_vec_lincomb_ref(uint64_t *const *d, size_t rows, const uint64_t *const *x, size_t count,
-                                const uint64_t *W, size_t n, const hec_modulus_t *m);
+                                const uint64_t *W, size_t n, const hec_modulus_t *m, bool add);
 hec_status _hec_vec_lincomb_avx2(uint64_t *const *d, size_t rows, const uint64_t *const *x, size_t count,
-                                 const uint64_t *W, size_t n, const hec_modulus_t *m);
+                                 const uint64_t *W, size_t n, const hec_modulus_t *m, bool add);
 
 /* d = (x - c) w mod q for x, c, w in [0, q), in one pass (ModDown's and
  * rescaling's last step); d may alias x or c.  Chooses the AVX2 kernel

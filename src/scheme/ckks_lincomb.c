@@ -53,8 +53,8 @@ static hec_status check_inputs(const hec_evaluator *ev, hec_ciphertext *const *d
 	return HEC_OK;
 }
 
-hec_status hec_ckks_lincomb_many(hec_evaluator *ev, hec_ciphertext *const *dst, size_t rows,
-                                 const hec_ciphertext *const *cts, const double *w, size_t n, double const_scale)
+static hec_status lincomb_many(hec_evaluator *ev, hec_ciphertext *const *dst, size_t rows,
+                               const hec_ciphertext *const *cts, const double *w, size_t n, double const_scale, bool add)
 {
 	size_t size;
 	hec_status s = check_inputs(ev, dst, rows, cts, w, n, &size);
@@ -67,8 +67,15 @@ hec_status hec_ckks_lincomb_many(hec_evaluator *ev, hec_ciphertext *const *dst, 
 	if (!(const_scale > 0) || !isfinite(const_scale))
 		return hec_error_set(HEC_ERR_ARG, "lincomb: const_scale must be finite and positive");
 	const size_t limbs = a0->level + 1, N = hec_context_n(c), jobs = limbs * size;
-	for (size_t r = 0; r < rows && s == HEC_OK; r++)
-		s = _hec_ciphertext_shape(dst[r], size, a0->level);
+	const double scale = a0->scale * const_scale;
+	for (size_t r = 0; r < rows && s == HEC_OK; r++) {
+		if (!add)
+			s = _hec_ciphertext_shape(dst[r], size, a0->level);
+		else if (dst[r]->ctx != c || dst[r]->level != a0->level || dst[r]->size != size ||
+		         fabs(dst[r]->scale / scale - 1) > 0x1p-30)
+			s = hec_error_set(HEC_ERR_LEVEL, "lincomb: output %zu differs in context, level, size or scale from "
+			                  "the sums added to it", r);
+	}
 	if (s != HEC_OK)
 		return s;
 	/* The weights' residues, per limb a rows x n matrix. */
@@ -94,7 +101,7 @@ hec_status hec_ckks_lincomb_many(hec_evaluator *ev, hec_ciphertext *const *dst, 
 		for (size_t r = 0; js == HEC_OK && r < rows; r++)
 			d[r] = hec_poly_limb(&dst[r]->c[h], l);
 		if (js == HEC_OK)
-			js = hec_vec_lincomb(d, rows, x, n, wr + l * rows * n, N, hec_ring_q_mod(c->ring, l));
+			js = hec_vec_lincomb(d, rows, x, n, wr + l * rows * n, N, hec_ring_q_mod(c->ring, l), add);
 		free(x);
 		free(d);
 		if (js != HEC_OK) {
@@ -108,10 +115,23 @@ hec_status hec_ckks_lincomb_many(hec_evaluator *ev, hec_ciphertext *const *dst, 
 	if (err != HEC_OK)
 		return hec_error_set(err, "lincomb: out of memory for a limb's scratch");
 	for (size_t r = 0; r < rows; r++) {
-		dst[r]->scale = a0->scale * const_scale;
+		if (!add)
+			dst[r]->scale = scale;
 		dst[r]->seeded = false;
 	}
 	return HEC_OK;
+}
+
+hec_status hec_ckks_lincomb_many(hec_evaluator *ev, hec_ciphertext *const *dst, size_t rows,
+                                 const hec_ciphertext *const *cts, const double *w, size_t n, double const_scale)
+{
+	return lincomb_many(ev, dst, rows, cts, w, n, const_scale, false);
+}
+
+hec_status hec_ckks_lincomb_many_add(hec_evaluator *ev, hec_ciphertext *const *dst, size_t rows,
+                                     const hec_ciphertext *const *cts, const double *w, size_t n, double const_scale)
+{
+	return lincomb_many(ev, dst, rows, cts, w, n, const_scale, true);
 }
 
 hec_status hec_ckks_lincomb(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *const *cts,

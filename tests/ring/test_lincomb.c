@@ -8,11 +8,12 @@
 #include "ringtest.h"
 
 typedef hec_status (*lincomb_fn)(uint64_t *const *, size_t, const uint64_t *const *, size_t, const uint64_t *, size_t,
-                                 const hec_modulus_t *);
+                                 const hec_modulus_t *, bool);
 
 /* One case: rows x count weights (a fraction `zeros` of them zero, or all
  * extreme when `extreme`), count inputs of n coefficients mod a prime of
- * `bits` bits; every available kernel against the GMP sums. */
+ * `bits` bits; both kernels against the GMP sums, replacing d's values and
+ * adding to them (values near q when extreme). */
 static void check_case(test_rng *g, unsigned bits, size_t rows, size_t count, size_t n, unsigned zeros_pct,
                        bool extreme)
 {
@@ -38,9 +39,11 @@ static void check_case(test_rng *g, unsigned bits, size_t rows, size_t count, si
 	}
 	for (size_t r = 0; r < rows; r++)
 		ck_assert_ptr_nonnull(d[r] = malloc(n * sizeof *d[r]));
-	/* The sums by GMP. */
-	uint64_t *want = malloc(rows * n * sizeof *want);
-	ck_assert_ptr_nonnull(want);
+	/* The sums by GMP, and d's starting values for the adding mode. */
+	uint64_t *want = malloc(rows * n * sizeof *want), *start = malloc(rows * n * sizeof *start);
+	ck_assert(want && start);
+	for (size_t k = 0; k < rows * n; k++)
+		start[k] = extreme ? q - 1 - test_rng_below(g, 2) : test_rng_below(g, q);
 	mpz_t s, t;
 	mpz_inits(s, t, NULL);
 	for (size_t r = 0; r < rows; r++)
@@ -56,23 +59,29 @@ static void check_case(test_rng *g, unsigned bits, size_t rows, size_t count, si
 	/* The dispatcher (the AVX2 kernel where it applies) and the portable
 	 * kernel. */
 	const lincomb_fn kernels[2] = {hec_vec_lincomb, _hec_vec_lincomb_ref};
-	for (int kn = 0; kn < 2; kn++) {
+	for (int mode = 0; mode < 4; mode++) {
+		const int kn = mode % 2;
+		const bool add = mode >= 2;
 		for (size_t r = 0; r < rows; r++)
-			for (size_t k = 0; k < n; k++)
-				d[r][k] = test_rng_next(g); /* garbage the kernel must overwrite */
-		CK_OK(kernels[kn](d, rows, (const uint64_t *const *)x, count, W, n, &m));
+			for (size_t k = 0; k < n; k++) /* garbage the kernel must overwrite, or the start */
+				d[r][k] = add ? start[r * n + k] : test_rng_next(g);
+		CK_OK(kernels[kn](d, rows, (const uint64_t *const *)x, count, W, n, &m, add));
 		for (size_t r = 0; r < rows; r++)
-			for (size_t k = 0; k < n; k++)
-				ck_assert_msg(d[r][k] == want[r * n + k],
-				              "kernel %d bits %u rows %zu count %zu n %zu: row %zu coeff %zu: %llu, want %llu " SEED_FMT,
-				              kn, bits, rows, count, n, r, k, (unsigned long long)d[r][k],
-				              (unsigned long long)want[r * n + k], SEED_ARG(g));
+			for (size_t k = 0; k < n; k++) {
+				const uint64_t w = add ? (want[r * n + k] + start[r * n + k]) % q : want[r * n + k];
+				ck_assert_msg(d[r][k] == w,
+				              "kernel %d add %d bits %u rows %zu count %zu n %zu: row %zu coeff %zu: %llu, "
+				              "want %llu " SEED_FMT,
+				              kn, add, bits, rows, count, n, r, k, (unsigned long long)d[r][k],
+				              (unsigned long long)w, SEED_ARG(g));
+			}
 	}
 	for (size_t i = 0; i < count; i++)
 		free(x[i]);
 	for (size_t r = 0; r < rows; r++)
 		free(d[r]);
 	free(want);
+	free(start);
 	free(W);
 	free(x);
 	free(d);
@@ -110,12 +119,12 @@ START_TEST(test_lincomb_checks)
 	CK_OK(hec_ntt_modulus_init(&m, q));
 	uint64_t a[8] = {1, 2, 3, 4, 5, 6, 7, 8}, b[8] = {0}, *x[1] = {a}, *d[1] = {b};
 	uint64_t w[1] = {q};
-	ck_assert_int_eq(hec_vec_lincomb(d, 1, (const uint64_t *const *)x, 1, w, 8, &m), HEC_ERR_ARG);
+	ck_assert_int_eq(hec_vec_lincomb(d, 1, (const uint64_t *const *)x, 1, w, 8, &m, false), HEC_ERR_ARG);
 	w[0] = 3;
 	d[0] = a;
-	ck_assert_int_eq(hec_vec_lincomb(d, 1, (const uint64_t *const *)x, 1, w, 8, &m), HEC_ERR_ARG);
+	ck_assert_int_eq(hec_vec_lincomb(d, 1, (const uint64_t *const *)x, 1, w, 8, &m, false), HEC_ERR_ARG);
 	d[0] = b;
-	CK_OK(hec_vec_lincomb(d, 1, (const uint64_t *const *)x, 1, w, 8, &m));
+	CK_OK(hec_vec_lincomb(d, 1, (const uint64_t *const *)x, 1, w, 8, &m, false));
 	for (size_t k = 0; k < 8; k++)
 		ck_assert_uint_eq(b[k], 3 * a[k]);
 }

@@ -587,6 +587,41 @@ START_TEST(test_lincomb)
 			err = fmax(err, cabs(got[j] - sign * want[j]));
 		ck_assert_msg(err <= bound, "lincomb_many row %d err=%g " SEED_FMT, i, err, SEED_ARG(&r));
 	}
+	/* In two slices, the second added to the first's sums: the same
+	 * ciphertexts bit for bit (the sums are exact residues). */
+	{
+		enum { H = K / 2 };
+		double *Wa = calloc(3 * H, sizeof *Wa), *Wb = calloc(3 * (K - H), sizeof *Wb);
+		for (int i = 0; i < 3; i++) {
+			memcpy(Wa + i * H, W3 + i * K, H * sizeof *Wa);
+			memcpy(Wb + i * (K - H), W3 + i * K + H, (K - H) * sizeof *Wb);
+		}
+		hec_ciphertext *parts[3];
+		for (int i = 0; i < 3; i++)
+			ck_assert_int_eq(hec_ciphertext_new(&parts[i], f.c), HEC_OK);
+		ck_assert_int_eq(hec_ckks_lincomb_many(f.ev, parts, 3, (const hec_ciphertext *const *)cts, Wa, H, 0), HEC_OK);
+		ck_assert_msg(hec_ckks_lincomb_many_add(f.ev, parts, 3, (const hec_ciphertext *const *)cts + H, Wb, K - H, 0) ==
+		                  HEC_OK,
+		              "%s", hec_error_detail());
+		for (int i = 0; i < 3; i++) {
+			ck_assert_int_eq(hec_ckks_rescale(f.ev, parts[i], parts[i]), HEC_OK);
+			uint8_t *b1, *b2;
+			size_t l1b, l2b;
+			ck_assert_int_eq(hec_ciphertext_serialize(parts[i], &b1, &l1b), HEC_OK);
+			ck_assert_int_eq(hec_ciphertext_serialize(outs[i], &b2, &l2b), HEC_OK);
+			ck_assert_msg(l1b == l2b && !memcmp(b1, b2, l1b), "lincomb_many_add row %d differs " SEED_FMT, i,
+			              SEED_ARG(&r));
+			free(b1);
+			free(b2);
+		}
+		/* Adding to sums of another level is refused. */
+		ck_assert_int_eq(hec_ckks_lincomb_many_add(f.ev, parts, 3, (const hec_ciphertext *const *)cts + H, Wb, K - H, 0),
+		                 HEC_ERR_LEVEL);
+		for (int i = 0; i < 3; i++)
+			hec_ciphertext_free(parts[i]);
+		free(Wa);
+		free(Wb);
+	}
 	ck_assert_int_eq(hec_ckks_lincomb_many(f.ev, cts, 1, (const hec_ciphertext *const *)cts, W3, K, 0), HEC_ERR_ARG);
 	for (int i = 0; i < 3; i++)
 		hec_ciphertext_free(outs[i]);
