@@ -1,10 +1,12 @@
 /* Measurement: warm-up, then the median of many timed repetitions. */
 #include "bench.h"
 
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hecate/ntt.h"
 
@@ -128,4 +130,37 @@ void bench_report_value(const struct bench_opts *o, const char *bench, const cha
 		printf("%-14s %-34s %-9s %7u %6s %12.6g %s\n", bench, params, kernel, threads, "-", value, name);
 	}
 	fflush(stdout);
+}
+
+/* A model named on the command line: a path, or a shipped model's name
+ * looked up in $HECATE_MODELS, ./models and the source tree of this
+ * build. */
+char *bench_find_model(const char *name)
+{
+	char *r = malloc(4096), exe[4096];
+	if (!r)
+		return NULL;
+	if (strchr(name, '/') || strstr(name, ".hcm")) {
+		snprintf(r, 4096, "%s", name);
+		return r;
+	}
+	const char *env = getenv("HECATE_MODELS");
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[n > 0 ? n : 0] = 0;
+	const char *dirs[3] = {env, "models", NULL};
+	char up[4096];
+	if (n > 0) {
+		/* build/bench/hecate-bench -> build/../models */
+		snprintf(up, sizeof up, "%s/../../models", dirname(exe));
+		dirs[2] = up;
+	}
+	for (int i = 0; i < 3; i++) {
+		if (!dirs[i])
+			continue;
+		snprintf(r, 4096, "%s/%s.hcm", dirs[i], name);
+		if (access(r, R_OK) == 0)
+			return r;
+	}
+	snprintf(r, 4096, "models/%s.hcm", name);
+	return r;
 }

@@ -41,6 +41,11 @@ void bench_report(const struct bench_opts *o, const char *bench, const char *fie
 /* Print a table header once per family (no-op under --json). */
 void bench_header(const struct bench_opts *o, const char *title);
 
+/* A model named on the command line: a path, or a shipped model's name
+ * looked up in $HECATE_MODELS, ./models and the source tree of this build
+ * (malloc'd; NULL when out of memory). */
+char *bench_find_model(const char *name);
+
 int bench_ntt(const struct bench_opts *o);
 int bench_ring(const struct bench_opts *o);
 int bench_ckks(const struct bench_opts *o);

@@ -3,14 +3,12 @@
  * one-off encoding of the model, serialized sizes, and the agreement of the
  * encrypted with the plaintext predictions (and the encrypted accuracy) on
  * the first K test images. */
-#include <libgen.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "bench.h"
 #include "hecate/hecate.h"
@@ -258,42 +256,9 @@ static void agreement(const struct bench_opts *o, struct mlx *x, const char *fie
 	bench_report_value(o, "ml.latency.throughput", f, kn, th, "images_per_s", (double)total / secs);
 }
 
-/* A model named on the command line: a path, or a shipped model's name
- * looked up in $HECATE_MODELS, ./models and the source tree of this
- * build. */
-static char *find_model(const char *name)
-{
-	char *r = malloc(4096), exe[4096];
-	if (!r)
-		return NULL;
-	if (strchr(name, '/') || strstr(name, ".hcm")) {
-		snprintf(r, 4096, "%s", name);
-		return r;
-	}
-	const char *env = getenv("HECATE_MODELS");
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	exe[n > 0 ? n : 0] = 0;
-	const char *dirs[3] = {env, "models", NULL};
-	char up[4096];
-	if (n > 0) {
-		/* build/bench/hecate-bench -> build/../models */
-		snprintf(up, sizeof up, "%s/../../models", dirname(exe));
-		dirs[2] = up;
-	}
-	for (int i = 0; i < 3; i++) {
-		if (!dirs[i])
-			continue;
-		snprintf(r, 4096, "%s/%s.hcm", dirs[i], name);
-		if (access(r, R_OK) == 0)
-			return r;
-	}
-	snprintf(r, 4096, "models/%s.hcm", name);
-	return r;
-}
-
 static void run_model(const struct bench_opts *o, const char *name, const unsigned *threads)
 {
-	char *path = find_model(name);
+	char *path = bench_find_model(name);
 	if (!path)
 		must(HEC_ERR_NOMEM, "model path");
 	hec_ml_model *m;

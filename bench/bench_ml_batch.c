@@ -27,7 +27,9 @@ static int fail(const char *what)
 
 int bench_ml_batch(const struct bench_opts *o)
 {
-	const char *path = o->preset ? o->preset : "models/mnist-cryptonets.hcm";
+	char *path = bench_find_model(o->model ? o->model : o->preset ? o->preset : "mnist-cryptonets");
+	if (!path)
+		return fail("model path");
 	static const unsigned default_threads[] = {2, 0};
 	const unsigned *threads = o->threads[0] ? o->threads : default_threads;
 	hec_ml_model *m;
@@ -115,5 +117,6 @@ int bench_ml_batch(const struct bench_opts *o)
 	hec_context_free(c);
 	hec_ml_enc_plan_free(p);
 	hec_ml_model_free(m);
+	free(path);
 	return 0;
 }

@@ -17,7 +17,7 @@ static const struct family families[] = {
 	{"ring", bench_ring, "RNS polynomials: NTT of all limbs, conversion, ModUp/Down, rescale, automorphism"},
 	{"ckks", bench_ckks, "CKKS keys, encoding, encryption, arithmetic, rotations, transforms, sizes, precision"},
 	{"ml", bench_ml, "private classification per model: keygen, encrypt, classify, decrypt, sizes, agreement"},
-	{"ml-batch", bench_ml_batch, "encrypted CNN, one image per slot: throughput (--preset MODEL, --n images)"},
+	{"ml-batch", bench_ml_batch, "encrypted CNN, one image per slot: throughput (--model M, --n images)"},
 	{"bfv", bench_bfv, "BFV encoding, encryption, arithmetic, products, rotations, sizes, noise budget"},
 	{"lr", bench_lr, "encrypted logistic-regression training: encryption, iterations, memory, accuracy"},
 };
@@ -40,7 +40,7 @@ static void usage(FILE *out)
 	        "  --kernel K[,K...] portable, avx2, avx512 (default: every supported one)\n"
 	        "  --threads T[,T...] thread counts where the family is multithreaded\n"
 	        "  --preset P        parameter preset where the family has presets\n"
-	        "  --model M         ml: a model file or a shipped model's name (default mnist-cryptonets;\n"
+	        "  --model M         ml, ml-batch: a model file or a shipped model's name (default mnist-cryptonets;\n"
 	        "                    --preset NAME works too)\n"
 	        "  --images K        ml: test images for agreement and accuracy (default 100)\n"
 	        "  --task T          lr: mnist-3v8 (default), fashion-tshirt-shirt, idash (1,579 x 18 synthetic)\n"
