@@ -109,8 +109,7 @@ static void op_rescale(void *p)
 static void op_mul_relin_rescale(void *p)
 {
 	struct ck *x = p;
-	must(hec_ckks_mul_relin(x->ev, x->d, x->a, x->b), "mul_relin");
-	must(hec_ckks_rescale(x->ev, x->d, x->d), "rescale");
+	must(hec_ckks_mul_relin_rescale(x->ev, x->d, x->a, x->b), "mul_relin_rescale");
 }
 
 static void op_rotate(void *p)

@@ -236,6 +236,13 @@ hec_status hec_ckks_mul(hec_evaluator *ev, hec_ciphertext *dst, const hec_cipher
 hec_status hec_ckks_mul_relin(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a, const hec_ciphertext *b);
 hec_status hec_ckks_square(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a);
 hec_status hec_ckks_relinearize(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a);
+/* mul_relin followed by rescale, with the key switch's division by P and
+ * the rescale's by the last prime fused into one (fewer NTTs: hybrid key
+ * switching's ModDown needs no NTT back to the dropped level); the result
+ * matches the two-step path within the rescale's rounding.  HEC_ERR_LEVEL
+ * at level 0. */
+hec_status hec_ckks_mul_relin_rescale(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a,
+                                      const hec_ciphertext *b);
 hec_status hec_ckks_mul_plain(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a, const hec_plaintext *pt);
 /* dst = a * c, c encoded as round(c * const_scale); the result's scale is
  * a's scale times const_scale.  const_scale = 0 picks the prime that the

@@ -635,9 +635,7 @@ static hec_status square_shifted(hec_evaluator *ev, hec_ciphertext *x, double be
 {
 	hec_status s = beta != 0 ? hec_ckks_add_const(ev, x, x, beta) : HEC_OK;
 	if (s == HEC_OK)
-		s = hec_ckks_mul_relin(ev, x, x, x);
-	if (s == HEC_OK)
-		s = hec_ckks_rescale(ev, x, x);
+		s = hec_ckks_mul_relin_rescale(ev, x, x, x);
 	return s;
 }
 

@@ -924,9 +924,7 @@ static hec_status iteration(struct lr_state *st, const hec_ml_lr_opts_t *o, unsi
 			for (long r = 0; r < nr && s == HEC_OK; r++) {
 				const hec_ciphertext *z = Z(st, (size_t)r, (size_t)j);
 				int first = g0 == 0 && r == 0;
-				s = hec_ckks_mul_relin(ev, tz, st->T[r], z);
-				if (s == HEC_OK)
-					s = hec_ckks_rescale(ev, tz, tz);
+				s = hec_ckks_mul_relin_rescale(ev, tz, st->T[r], z);
 				if (s == HEC_OK)
 					s = hec_ckks_mul(ev, first ? P : prod, st->U[r], tz);
 				if (s == HEC_OK && !first)

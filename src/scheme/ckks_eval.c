@@ -242,6 +242,34 @@ hec_status hec_ckks_mul_relin(hec_evaluator *ev, hec_ciphertext *dst, const hec_
 	return s == HEC_OK ? hec_ckks_relinearize(ev, dst, dst) : s;
 }
 
+/* The key switch's ModDown and the rescale share one conversion
+ * (hec_poly_mod_down_rescale): (c_h + <raise(c2), key_h>) / (P q_l) in one
+ * step, with the tensor's c_h as the part added before the division. */
+hec_status hec_ckks_mul_relin_rescale(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a,
+                                      const hec_ciphertext *b)
+{
+	hec_status s = hec_ckks_mul(ev, dst, a, b);
+	if (s != HEC_OK)
+		return s;
+	if (dst->level == 0)
+		return hec_error_set(HEC_ERR_LEVEL, "mul_relin_rescale: the product is at level 0; no prime left to divide by");
+	const struct hec_switch_key *k = _hec_eval_keys_find(ev->ek, 0);
+	if (!k)
+		return hec_error_set(HEC_ERR_KEY, "mul_relin_rescale: no relinearisation key; generate evaluation keys with "
+		                     "relin");
+	if ((s = _hec_keyswitch_raise(ev, &dst->c[2])) != HEC_OK ||
+	    (s = _hec_keyswitch_inner(ev, dst->level, k, 0)) != HEC_OK)
+		return s;
+	for (int h = 0; h < 2 && s == HEC_OK; h++)
+		s = hec_poly_mod_down_rescale(&dst->c[h], &ev->acc_q[h], &ev->acc_p[h], &dst->c[h], ev->ws);
+	if (s != HEC_OK)
+		return s;
+	dst->scale /= (double)hec_ring_q(ev->ctx->ring, dst->level);
+	dst->level--;
+	dst->size = 2;
+	return HEC_OK;
+}
+
 hec_status hec_ckks_mul_plain(hec_evaluator *ev, hec_ciphertext *dst, const hec_ciphertext *a, const hec_plaintext *pt)
 {
 	hec_status s = check_ct(ev, a, "mul_plain");

@@ -276,6 +276,15 @@ START_TEST(test_mul_relin_rescale)
 	ck_assert_int_eq(hec_ckks_rescale(f.ev, cd, cd), HEC_OK);
 	decrypt_values(&f, got, cd);
 	ck_assert_msg(max_err(got, want, n) <= bound, "square " SEED_FMT, SEED_ARG(&r));
+	/* The fused mul_relin_rescale (one conversion for ModDown and the
+	 * rescale, error (K + 2) / 2 against the two steps' K / 2 + 1 / 2 and
+	 * the rescale's 1/2): the same bound, one level down. */
+	ck_assert_int_eq(hec_ckks_mul_relin_rescale(f.ev, cd, ca, ca), HEC_OK);
+	ck_assert_uint_eq(hec_ciphertext_level(cd), hec_ciphertext_level(ca) - 1);
+	ck_assert_uint_eq(hec_ciphertext_size(cd), 2);
+	decrypt_values(&f, got, cd);
+	ck_assert_msg(max_err(got, want, n) <= bound, "fused square err=%g bound=%g " SEED_FMT, max_err(got, want, n), bound,
+	              SEED_ARG(&r));
 	/* Depth: multiply down to level 0 and stay within bounds that grow
 	 * with each level. */
 	hec_ciphertext *acc;
@@ -284,12 +293,17 @@ START_TEST(test_mul_relin_rescale)
 	double complex *ref = malloc(n * sizeof *ref);
 	memcpy(ref, a, n * sizeof *ref);
 	for (int d = 0; d < 3; d++) {
-		ck_assert_int_eq(hec_ckks_mul_relin(f.ev, acc, acc, cb), HEC_OK);
-		ck_assert_int_eq(hec_ckks_rescale(f.ev, acc, acc), HEC_OK);
+		if (d == 1) { /* the fused path in the middle of the chain */
+			ck_assert_int_eq(hec_ckks_mul_relin_rescale(f.ev, acc, acc, cb), HEC_OK);
+		} else {
+			ck_assert_int_eq(hec_ckks_mul_relin(f.ev, acc, acc, cb), HEC_OK);
+			ck_assert_int_eq(hec_ckks_rescale(f.ev, acc, acc), HEC_OK);
+		}
 		for (size_t i = 0; i < n; i++)
 			ref[i] *= b[i];
 	}
 	ck_assert_uint_eq(hec_ciphertext_level(acc), 0);
+	ck_assert_int_eq(hec_ckks_mul_relin_rescale(f.ev, cd, acc, acc), HEC_ERR_LEVEL);
 	decrypt_values(&f, got, acc);
 	ck_assert_msg(max_err(got, ref, n) <= 4 * bound, "depth 3 err=%g " SEED_FMT, max_err(got, ref, n), SEED_ARG(&r));
 	hec_ciphertext_free(acc);
