@@ -228,10 +228,12 @@ hec_status hec_poly_mod_down(hec_poly *dst, const hec_poly *x_q, const hec_poly 
  * rescale.  One centered conversion from (p_0..p_{K-1}, q_l) to q_0..q_{l-1}
  * replaces ModDown's conversion and NTTs of l + 1 limbs plus rescaling's
  * NTTs of l limbs: (K + 1) inverse and l forward NTTs in all, instead of
- * (K + 1) and 2 l + 1.  Error: |dst - (x + P y) / (P q_l)| <= (K + 2) / 2
- * per coefficient (the conversion's |e| <= (K + 1) / 2 is not divided by
- * q_l as it is when ModDown and rescale run apart, where the error is
- * about 1/2; for CKKS both are far below the scheme's noise).  The
+ * (K + 1) and 2 l + 1.  The conversion is the exact one (a floating-point
+ * estimate of the overflow), since an approximate one's error would not be
+ * divided by q_l as it is when ModDown and rescale run apart: |dst - (x +
+ * P y) / (P q_l)| <= 1/2 per coefficient, 3/2 next to odd multiples of
+ * P q_l / 2 (measured: CKKS at N = 2^14 keeps its two-step precision,
+ * 28.4 mean bits, where the centered approximate conversion lost 0.3).  The
  * converter of each level is built on first use and cached in the ring
  * (thread-safe).  dst may alias x_q or y, not x_p.  Either form, as
  * hec_poly_mod_down.  HEC_ERR_LEVEL at level 0, HEC_ERR_UNSUPPORTED if

@@ -9,8 +9,9 @@
  * centered conversion halves the usual error of the unsigned one).
  *
  * Fused with rescaling (hec_poly_mod_down_rescale), the same with F = P q_l
- * in place of P: the centered conversion from (p_0..p_{K-1}, q_l) to
- * q_0..q_{l-1} (Jung, Kim, Ahn, Cheon, Lee, "Over 100x faster bootstrapping
+ * in place of P, but with the exact conversion from (p_0..p_{K-1}, q_l) to
+ * q_0..q_{l-1} (|e| <= (K + 1) / 2 would otherwise stay in the result
+ * undivided; Jung, Kim, Ahn, Cheon, Lee, "Over 100x faster bootstrapping
  * in fully homomorphic encryption through memory-centric optimization with
  * GPUs", TCHES 2021, merge ModDown and the following rescale the same
  * way). */
@@ -125,7 +126,7 @@ hec_status hec_poly_mod_down_rescale(hec_poly *dst, const hec_poly *x_q, const h
 	uint64_t *out[HEC_RING_MAX_PRIMES];
 	for (size_t i = 0; i < l; i++)
 		out[i] = conv + i * n;
-	_hec_rns_conv_apply_sel(cv, out, NULL, l, in, scratch, HEC_CONV_CENTERED);
+	_hec_rns_conv_apply_sel(cv, out, NULL, l, in, scratch, HEC_CONV_EXACT);
 
 	HEC_OMP_FOR_IF(l * n >= HEC_OMP_MIN_WORDS / 4)
 	for (size_t i = 0; i < l; i++) {

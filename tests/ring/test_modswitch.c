@@ -536,8 +536,9 @@ START_TEST(test_mod_down)
 }
 END_TEST
 
-/* ModDown fused with rescaling: |dst - (x + P y) / (P q_l)| <= (K + 2)/2
- * modulo Q_{l-1}, for x anywhere mod Q_l P and y anywhere mod Q_l (or
+/* ModDown fused with rescaling: |dst - (x + P y) / (P q_l)| <= 3/2 modulo
+ * Q_{l-1} (exact rounding, off by one only at values next to an odd
+ * multiple of P q_l / 2, which the first coefficients are), for x anywhere mod Q_l P and y anywhere mod Q_l (or
  * absent), every level, both forms, dst aliasing x_q or y; errors. */
 START_TEST(test_mod_down_rescale)
 {
@@ -595,7 +596,7 @@ START_TEST(test_mod_down_rescale)
 				mpz_mul(M, M, P); /* Q_l P: the values' modulus */
 				for (size_t k = 0; k < n; k++) {
 					ref_coeff(got, dst, k, false);
-					/* T = got F - V mod Q_l P, centered: |2 T| <= F (K + 2). */
+					/* T = got F - V mod Q_l P, centered: |2 T| <= 3 F. */
 					mpz_mul(T, got, F);
 					mpz_sub(T, T, vs[k]);
 					mpz_mod(T, T, M);
@@ -603,7 +604,7 @@ START_TEST(test_mod_down_rescale)
 					if (mpz_cmp(X, M) > 0)
 						mpz_sub(T, T, M);
 					mpz_mul_2exp(T, T, 1);
-					mpz_mul_ui(X, F, K + 2);
+					mpz_mul_ui(X, F, 3);
 					ck_assert_msg(mpz_cmpabs(T, X) <= 0, "K=%zu limbs=%zu variant=%d k=%zu " SEED_FMT, K, limbs,
 					              variant, k, SEED_ARG(&g));
 				}

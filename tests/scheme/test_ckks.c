@@ -276,9 +276,9 @@ START_TEST(test_mul_relin_rescale)
 	ck_assert_int_eq(hec_ckks_rescale(f.ev, cd, cd), HEC_OK);
 	decrypt_values(&f, got, cd);
 	ck_assert_msg(max_err(got, want, n) <= bound, "square " SEED_FMT, SEED_ARG(&r));
-	/* The fused mul_relin_rescale (one conversion for ModDown and the
-	 * rescale, error (K + 2) / 2 against the two steps' K / 2 + 1 / 2 and
-	 * the rescale's 1/2): the same bound, one level down. */
+	/* The fused mul_relin_rescale (one exact conversion for ModDown and
+	 * the rescale, rounding error at most 3/2 against the rescale's 1/2,
+	 * both far inside bound_rescale): the same bound, one level down. */
 	ck_assert_int_eq(hec_ckks_mul_relin_rescale(f.ev, cd, ca, ca), HEC_OK);
 	ck_assert_uint_eq(hec_ciphertext_level(cd), hec_ciphertext_level(ca) - 1);
 	ck_assert_uint_eq(hec_ciphertext_size(cd), 2);
