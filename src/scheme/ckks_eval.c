@@ -188,21 +188,25 @@ hec_status hec_ckks_mul(hec_evaluator *ev, hec_ciphertext *dst, const hec_cipher
 		return hec_error_set(HEC_ERR_ARG, "mul: operands must have 2 polynomials; relinearize first");
 	size_t level = a->level < b->level ? a->level : b->level;
 	double scale = a->scale * b->scale;
-	const hec_ring *r = ev->ctx->ring;
-	hec_poly *t0 = &ev->tmp[2], *t1 = &ev->tmp[3];
-	if ((s = _hec_poly_reserve(t0, r, HEC_BASIS_Q, level + 1, true)) != HEC_OK ||
-	    (s = _hec_poly_reserve(t1, r, HEC_BASIS_Q, level + 1, true)) != HEC_OK)
-		return s;
-	/* (a0 + a1 s)(b0 + b1 s) = a0 b0 + (a0 b1 + a1 b0) s + a1 b1 s^2.
-	 * Compute into scratch first: dst may alias a or b. */
-	hec_poly_mul(t0, &a->c[0], &b->c[1]);
-	hec_poly_mul_acc(t0, &a->c[1], &b->c[0]);
-	hec_poly_mul(t1, &a->c[1], &b->c[1]);
 	if ((s = _hec_ciphertext_shape(dst, 3, level)) != HEC_OK)
 		return s;
+	/* (a0 + a1 s)(b0 + b1 s) = a0 b0 + (a0 b1 + a1 b0) s + a1 b1 s^2, each
+	 * output written after the last read of the input it may alias (dst
+	 * may be a or b; shaping keeps their limbs): c2 first, then c1 in
+	 * place over a1 (or b1) while a0 and b0 are intact, then c0.  A square
+	 * takes 2 a0 a1, one product fewer. */
+	hec_poly_mul(&dst->c[2], &a->c[1], &b->c[1]);
+	if (a == b) {
+		hec_poly_mul(&dst->c[1], &a->c[0], &a->c[1]);
+		hec_poly_add(&dst->c[1], &dst->c[1], &dst->c[1]);
+	} else if (dst == b) {
+		hec_poly_mul(&dst->c[1], &b->c[1], &a->c[0]);
+		hec_poly_mul_acc(&dst->c[1], &a->c[1], &b->c[0]);
+	} else {
+		hec_poly_mul(&dst->c[1], &a->c[1], &b->c[0]);
+		hec_poly_mul_acc(&dst->c[1], &a->c[0], &b->c[1]);
+	}
 	hec_poly_mul(&dst->c[0], &a->c[0], &b->c[0]);
-	hec_poly_copy(&dst->c[1], t0);
-	hec_poly_copy(&dst->c[2], t1);
 	dst->scale = scale;
 	dst->seeded = false;
 	return HEC_OK;

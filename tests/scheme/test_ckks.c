@@ -319,6 +319,67 @@ START_TEST(test_mul_relin_rescale)
 }
 END_TEST
 
+/* The same serialized bytes. */
+static bool same_ct(const hec_ciphertext *x, const hec_ciphertext *y)
+{
+	uint8_t *bx, *by;
+	size_t lx, ly;
+	ck_assert_int_eq(hec_ciphertext_serialize(x, &bx, &lx), HEC_OK);
+	ck_assert_int_eq(hec_ciphertext_serialize(y, &by, &ly), HEC_OK);
+	bool same = lx == ly && !memcmp(bx, by, lx);
+	free(bx);
+	free(by);
+	return same;
+}
+
+/* mul writes its outputs in place: every aliasing of the destination with
+ * an operand, squares, and operands at different levels give the bytes of
+ * the product into a fresh ciphertext. */
+START_TEST(test_mul_aliasing)
+{
+	test_rng r;
+	test_rng_init(&r, test_seed(0xa11a5));
+	deterministic_randomness(r.seed);
+	struct fixture f;
+	setup(&f, small_ckks(10, 3, 1, 3, 40), NULL, 0);
+	size_t n = f.slots;
+	double complex *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+	random_values(&r, a, n, 1.0);
+	random_values(&r, b, n, 1.0);
+	for (int low = 0; low < 2; low++) {
+		hec_ciphertext *ca = encrypt_values(&f, a, 2), *cb = encrypt_values(&f, b, 2), *want, *x;
+		if (low) /* b one level below a */
+			ck_assert_int_eq(hec_ckks_drop_to_level(f.ev, cb, cb, 1), HEC_OK);
+		ck_assert_int_eq(hec_ciphertext_new(&want, f.c), HEC_OK);
+		ck_assert_int_eq(hec_ciphertext_new(&x, f.c), HEC_OK);
+		ck_assert_int_eq(hec_ckks_mul(f.ev, want, ca, cb), HEC_OK);
+		ck_assert_int_eq(hec_ciphertext_copy(x, ca), HEC_OK); /* dst = a */
+		ck_assert_int_eq(hec_ckks_mul(f.ev, x, x, cb), HEC_OK);
+		ck_assert_msg(same_ct(x, want), "dst = a, low %d " SEED_FMT, low, SEED_ARG(&r));
+		ck_assert_int_eq(hec_ciphertext_copy(x, cb), HEC_OK); /* dst = b */
+		ck_assert_int_eq(hec_ckks_mul(f.ev, x, ca, x), HEC_OK);
+		ck_assert_msg(same_ct(x, want), "dst = b, low %d " SEED_FMT, low, SEED_ARG(&r));
+		/* Squares: fresh, in place, and against a * copy(a). */
+		hec_ciphertext *ca2;
+		ck_assert_int_eq(hec_ciphertext_new(&ca2, f.c), HEC_OK);
+		ck_assert_int_eq(hec_ciphertext_copy(ca2, ca), HEC_OK);
+		ck_assert_int_eq(hec_ckks_mul(f.ev, want, ca, ca2), HEC_OK);
+		ck_assert_int_eq(hec_ckks_mul(f.ev, x, ca, ca), HEC_OK);
+		ck_assert_msg(same_ct(x, want), "square, low %d " SEED_FMT, low, SEED_ARG(&r));
+		ck_assert_int_eq(hec_ckks_mul(f.ev, ca, ca, ca), HEC_OK);
+		ck_assert_msg(same_ct(ca, want), "square in place, low %d " SEED_FMT, low, SEED_ARG(&r));
+		hec_ciphertext_free(ca);
+		hec_ciphertext_free(ca2);
+		hec_ciphertext_free(cb);
+		hec_ciphertext_free(want);
+		hec_ciphertext_free(x);
+	}
+	free(a);
+	free(b);
+	teardown(&f);
+}
+END_TEST
+
 /* Every rotation step at a small N, conjugation, composed and hoisted
  * rotations, rotate-and-sum. */
 START_TEST(test_rotations)
@@ -766,6 +827,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_context_mismatch);
 	tcase_add_test(tc, test_linear_transform);
 	tcase_add_test(tc, test_lincomb);
+	tcase_add_test(tc, test_mul_aliasing);
 	tcase_add_loop_test(tc, test_chebyshev, 0, 7);
 	suite_add_tcase(s, tc);
 	return s;
