@@ -91,6 +91,18 @@ static void fmt_time(char *buf, size_t len, double ns)
 		snprintf(buf, len, "%.2f s", ns / 1e9);
 }
 
+/* The JSON fields as the table's readable parameter list (k=v k=v ...),
+ * whole: a cut list once showed images=8 for images=8192. */
+#define PARAMS_MAX 512
+static void table_params(char out[PARAMS_MAX], const char *fields)
+{
+	size_t j = 0;
+	for (const char *p = fields; *p && j + 1 < PARAMS_MAX; p++)
+		if (*p != '"')
+			out[j++] = *p == ':' ? '=' : *p == ',' ? ' ' : *p;
+	out[j] = 0;
+}
+
 void bench_report(const struct bench_opts *o, const char *bench, const char *fields,
                   const char *kernel, unsigned threads, struct bench_result r)
 {
@@ -100,13 +112,8 @@ void bench_report(const struct bench_opts *o, const char *bench, const char *fie
 		       bench, *fields ? "," : "", fields, kernel, threads, r.reps, r.median_ns, r.min_ns,
 		       cpu_name());
 	} else {
-		/* The JSON fields double as a readable parameter list. */
-		char params[64], med[24], min[24];
-		size_t j = 0;
-		for (const char *p = fields; *p && j + 1 < sizeof params; p++)
-			if (*p != '"')
-				params[j++] = *p == ':' ? '=' : *p == ',' ? ' ' : *p;
-		params[j] = 0;
+		char params[PARAMS_MAX], med[24], min[24];
+		table_params(params, fields);
 		fmt_time(med, sizeof med, r.median_ns);
 		fmt_time(min, sizeof min, r.min_ns);
 		printf("%-14s %-34s %-9s %7u %6u %12s %12s\n", bench, params, kernel, threads, r.reps, med, min);
@@ -121,12 +128,8 @@ void bench_report_value(const struct bench_opts *o, const char *bench, const cha
 		printf("{\"bench\":\"%s\"%s%s,\"kernel\":\"%s\",\"threads\":%u,\"%s\":%.6g,\"cpu\":\"%s\"}\n",
 		       bench, *fields ? "," : "", fields, kernel, threads, name, value, cpu_name());
 	} else {
-		char params[64];
-		size_t j = 0;
-		for (const char *p = fields; *p && j + 1 < sizeof params; p++)
-			if (*p != '"')
-				params[j++] = *p == ':' ? '=' : *p == ',' ? ' ' : *p;
-		params[j] = 0;
+		char params[PARAMS_MAX];
+		table_params(params, fields);
 		printf("%-14s %-34s %-9s %7u %6s %12.6g %s\n", bench, params, kernel, threads, "-", value, name);
 	}
 	fflush(stdout);
