@@ -8,7 +8,6 @@
  * layout (enc_cnn.c) drives it; no final mask is needed (the slots hold
  * nothing but scores). */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -16,6 +15,7 @@
 #endif
 
 #include "enc_cnn_internal.h"
+#include "worker_err.h"
 
 size_t hec_ml_enc_batch_input_cts(const hec_ml_enc_plan *p)
 {
@@ -57,23 +57,6 @@ hec_status hec_ml_enc_batch_encrypt(const hec_ml_enc_plan *p, const hec_secret_k
 	return s;
 }
 
-/* A worker thread's first failure, with its detail (which is per thread). */
-struct row_err {
-	hec_status s;
-	char msg[256];
-};
-
-static void row_keep(struct row_err *e, hec_status s)
-{
-	if (s == HEC_OK)
-		return;
-#pragma omp critical(hec_batch_err)
-	if (e->s == HEC_OK) {
-		e->s = s;
-		snprintf(e->msg, sizeof e->msg, "%s", *hec_error_detail() ? hec_error_detail() : hec_status_str(s));
-	}
-}
-
 /* One output after the sums: rescale, relinearise if the inputs were
  * unrelinearised squares, add the bias (with the folded activation's
  * offset), square without relinearising, rescale. */
@@ -110,21 +93,21 @@ static hec_status finish_rows(hec_evaluator *ev, hec_ciphertext *const *y, size_
 	hec_status s = HEC_OK;
 	for (int t = 1; t < nt && s == HEC_OK; t++)
 		s = hec_evaluator_new(&evs[t], hec_evaluator_context(ev), hec_evaluator_keys(ev));
-	struct row_err err = {HEC_OK, ""};
+	struct ml_worker_err err = {HEC_OK, ""};
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (s == HEC_OK)
 	for (size_t r = 0; r < rows; r++) {
 		int t = 0;
 #ifdef _OPENMP
 		t = omp_get_thread_num();
 #endif
-		row_keep(&err, row_finish(evs[t], y[r], bias[r] + (square ? beta : 0), square));
+		ml_worker_err_keep(&err, row_finish(evs[t], y[r], bias[r] + (square ? beta : 0), square));
 	}
 	for (int t = 1; t < nt; t++)
 		hec_evaluator_free(evs[t]);
 	free(evs);
 	if (s != HEC_OK)
 		return s;
-	return err.s == HEC_OK ? HEC_OK : hec_error_set(err.s, "%s", err.msg);
+	return ml_worker_err_raise(&err);
 }
 
 /* W = the columns cols[0..n) of the rows x ? matrix A (leading dimension

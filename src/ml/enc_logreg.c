@@ -73,6 +73,7 @@
 #endif
 
 #include "ml_internal.h"
+#include "worker_err.h"
 
 /* Prime sizes (see hec_ml_enc_lr_params): 45-bit chain primes keep every
  * SIMD kernel, a 58-bit base prime holds the final weights, and the data
@@ -309,30 +310,8 @@ hec_status hec_ml_enc_lr_params(hec_params_t *p, unsigned degree, unsigned itera
 }
 
 /* ------------------------------------------------------------------ */
-/* Errors from worker threads                                          */
+/* Errors, threads                                                     */
 /* ------------------------------------------------------------------ */
-
-/* hec_error_detail is per thread: a worker's failure is copied here and
- * re-raised on the calling thread. */
-struct lr_err {
-	hec_status s;
-	char msg[512];
-};
-
-static void err_keep(struct lr_err *e, hec_status s)
-{
-	if (s == HEC_OK)
-		return;
-#ifdef _OPENMP
-#pragma omp critical(hec_lr_err)
-#endif
-	{
-		if (e->s == HEC_OK) {
-			e->s = s;
-			snprintf(e->msg, sizeof e->msg, "%s", *hec_error_detail() ? hec_error_detail() : hec_status_str(s));
-		}
-	}
-}
 
 /* Prefix the current error detail (copied first: hec_error_set writes the
  * buffer it lives in). */
@@ -341,11 +320,6 @@ static hec_status wrap(hec_status s, const char *prefix)
 	char detail[512];
 	snprintf(detail, sizeof detail, "%s", *hec_error_detail() ? hec_error_detail() : hec_status_str(s));
 	return hec_error_set(s, "%s: %s", prefix, detail);
-}
-
-static hec_status err_raise(const struct lr_err *e)
-{
-	return e->s == HEC_OK ? HEC_OK : hec_error_set(e->s, "%s", e->msg);
 }
 
 static int lr_threads(void)
@@ -478,15 +452,15 @@ hec_status hec_ml_enc_lr_encrypt(hec_ml_enc_lr_data **dst, const hec_secret_key 
 		s = data_alloc(&d, c, l, info);
 	if (s != HEC_OK)
 		return s;
-	struct lr_err e = {0};
+	struct ml_worker_err e = {0};
 	long n = (long)d->nct;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic)
 #endif
 	for (long i = 0; i < n; i++)
 		if (e.s == HEC_OK)
-			err_keep(&e, hec_ml_enc_lr_encrypt_ct(d->ct[i], sk, l, x, y, order, (size_t)i));
-	if ((s = err_raise(&e)) != HEC_OK) {
+			ml_worker_err_keep(&e, hec_ml_enc_lr_encrypt_ct(d->ct[i], sk, l, x, y, order, (size_t)i));
+	if ((s = ml_worker_err_raise(&e)) != HEC_OK) {
 		hec_ml_enc_lr_data_free(d);
 		return s;
 	}
@@ -595,7 +569,7 @@ struct lr_state {
 	hec_plaintext *one_minus_i;  /* 1 - i at scale 1 (the polynomial 1 - X^(N/2)) */
 	double c1, c3, tau;
 	double min_tz_scale;         /* smallest scale of T Z seen (for the noise bound) */
-	struct lr_err err;
+	struct ml_worker_err err;
 };
 
 /* Data ciphertext i: the one in memory, or read from the file into buf. */
@@ -697,9 +671,9 @@ static hec_status maybe_cache(struct lr_state *st, size_t level)
 			e = hec_ckks_drop_to_level(EV(st), buf, buf, level);
 		if (e == HEC_OK)
 			e = hec_ciphertext_copy(st->cache[i], buf);
-		err_keep(&st->err, e);
+		ml_worker_err_keep(&st->err, e);
 	}
-	if (s == HEC_OK && (s = err_raise(&st->err)) == HEC_OK) {
+	if (s == HEC_OK && (s = ml_worker_err_raise(&st->err)) == HEC_OK) {
 		for (size_t i = 0; i < st->round * l->chunks; i++) {
 			hec_ciphertext_free(st->zb[i]);
 			st->zb[i] = NULL;
@@ -752,9 +726,9 @@ static hec_status first_iteration(struct lr_state *st, const hec_ml_lr_opts_t *o
 #endif
 		for (long r = 0; r < nr; r++)
 			if (st->err.s == HEC_OK)
-				err_keep(&st->err, fetch_group(st, 0, g0 + (size_t)r, (size_t)r));
+				ml_worker_err_keep(&st->err, fetch_group(st, 0, g0 + (size_t)r, (size_t)r));
 		if (st->err.s != HEC_OK)
-			return err_raise(&st->err);
+			return ml_worker_err_raise(&st->err);
 		long n = (long)l->chunks;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic)
@@ -764,10 +738,10 @@ static hec_status first_iteration(struct lr_state *st, const hec_ml_lr_opts_t *o
 			for (long r = 0; r < nr && s == HEC_OK; r++)
 				s = g0 == 0 && r == 0 ? hec_ciphertext_copy(st->P[j], Z(st, 0, (size_t)j))
 				                      : hec_ckks_add(EV(st), st->P[j], st->P[j], Z(st, (size_t)r, (size_t)j));
-			err_keep(&st->err, s);
+			ml_worker_err_keep(&st->err, s);
 		}
 		if (st->err.s != HEC_OK)
-			return err_raise(&st->err);
+			return ml_worker_err_raise(&st->err);
 	}
 	long n = (long)l->pairs;
 #ifdef _OPENMP
@@ -794,9 +768,9 @@ static hec_status first_iteration(struct lr_state *st, const hec_ml_lr_opts_t *o
 			s = mul_to(ev, st->V[m], sum, (1 - gam) * kappa / 2, target);
 		if (s == HEC_OK)
 			s = hec_ckks_rescale(ev, st->V[m], st->V[m]);
-		err_keep(&st->err, s);
+		ml_worker_err_keep(&st->err, s);
 	}
-	return err_raise(&st->err);
+	return ml_worker_err_raise(&st->err);
 }
 
 /* The mask (1 - alpha l2) on the weights of a pair's features, 1 on the
@@ -842,10 +816,10 @@ static hec_status iteration(struct lr_state *st, const hec_ml_lr_opts_t *o, unsi
 		if (st->err.s != HEC_OK)
 			continue;
 		if (j % 2)
-			err_keep(&st->err, hec_ckks_rotate(EV(st), st->Vu[j / 2], st->V[j / 2], (int64_t)l->chunk));
+			ml_worker_err_keep(&st->err, hec_ckks_rotate(EV(st), st->Vu[j / 2], st->V[j / 2], (int64_t)l->chunk));
 	}
 	if (st->err.s != HEC_OK)
-		return err_raise(&st->err);
+		return ml_worker_err_raise(&st->err);
 
 	/* 2-3. Groups a round at a time (one per thread): read them, then
 	 * per group the inner products T, the sigmoid's square term U and Y;
@@ -907,10 +881,10 @@ static hec_status iteration(struct lr_state *st, const hec_ml_lr_opts_t *o, unsi
 				s = hec_ckks_rescale(ev, st->U[r], st->U[r]);
 			if (s == HEC_OK)
 				s = free_mul(ev, st->U[r], st->U[r], st->c3 / 4);
-			err_keep(&st->err, s);
+			ml_worker_err_keep(&st->err, s);
 		}
 		if (st->err.s != HEC_OK)
-			return err_raise(&st->err);
+			return ml_worker_err_raise(&st->err);
 		long n = (long)l->chunks;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic)
@@ -946,10 +920,10 @@ static hec_status iteration(struct lr_state *st, const hec_ml_lr_opts_t *o, unsi
 						st->min_tz_scale = hec_ciphertext_scale(tz);
 				}
 			}
-			err_keep(&st->err, s);
+			ml_worker_err_keep(&st->err, s);
 		}
 		if (st->err.s != HEC_OK)
-			return err_raise(&st->err);
+			return ml_worker_err_raise(&st->err);
 	}
 	long n = (long)l->chunks;
 #ifdef _OPENMP
@@ -961,10 +935,10 @@ static hec_status iteration(struct lr_state *st, const hec_ml_lr_opts_t *o, unsi
 		hec_status s = hec_ckks_relinearize(EV(st), st->P[j], st->P[j]);
 		if (s == HEC_OK)
 			s = hec_ckks_rescale(EV(st), st->P[j], st->P[j]);
-		err_keep(&st->err, s);
+		ml_worker_err_keep(&st->err, s);
 	}
 	if (st->err.s != HEC_OK)
-		return err_raise(&st->err);
+		return ml_worker_err_raise(&st->err);
 
 	/* 4. Per pair: the gradient G (real, replicated), then
 	 *    W' = V (1 - alpha l2) - kappa G
@@ -1018,9 +992,9 @@ static hec_status iteration(struct lr_state *st, const hec_ml_lr_opts_t *o, unsi
 			s = hec_ckks_add(ev, st->W[m], y, G);
 		if (s == HEC_OK)
 			s = hec_ciphertext_copy(st->V[m], x);
-		err_keep(&st->err, s);
+		ml_worker_err_keep(&st->err, s);
 	}
-	return err_raise(&st->err);
+	return ml_worker_err_raise(&st->err);
 }
 
 static void state_free(struct lr_state *st)
