@@ -163,6 +163,11 @@ double hec_plaintext_scale(const hec_plaintext *pt);
 hec_status hec_ciphertext_new(hec_ciphertext **out, const hec_context *c);
 void hec_ciphertext_free(hec_ciphertext *ct);
 hec_status hec_ciphertext_copy(hec_ciphertext *dst, const hec_ciphertext *src);
+/* A ciphertext keeps the memory of its largest shape (a new one: the top
+ * level) so that operations do not allocate; this releases what its
+ * current level and size do not use (for ciphertexts kept long at a low
+ * level).  The contents are unchanged.  HEC_ERR_NOMEM (ct unchanged). */
+hec_status hec_ciphertext_shrink(hec_ciphertext *ct);
 size_t hec_ciphertext_level(const hec_ciphertext *ct);
 double hec_ciphertext_scale(const hec_ciphertext *ct);
 /* Number of polynomials: 2, or 3 after a multiplication without

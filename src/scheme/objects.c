@@ -105,6 +105,27 @@ hec_status hec_ciphertext_copy(hec_ciphertext *dst, const hec_ciphertext *src)
 	return HEC_OK;
 }
 
+hec_status hec_ciphertext_shrink(hec_ciphertext *ct)
+{
+	for (size_t i = 0; i < 3; i++) {
+		hec_poly *p = &ct->c[i];
+		if (!p->c || (i < ct->size && p->cap == p->limbs))
+			continue;
+		if (i >= ct->size) { /* a third polynomial left from before a relinearisation */
+			hec_poly_clear(p);
+			continue;
+		}
+		hec_poly small;
+		hec_status s = hec_poly_init(&small, p->ring, p->basis, p->limbs, p->ntt);
+		if (s != HEC_OK)
+			return s;
+		hec_poly_copy(&small, p);
+		hec_poly_clear(p);
+		*p = small;
+	}
+	return HEC_OK;
+}
+
 size_t hec_ciphertext_level(const hec_ciphertext *ct) { return ct->level; }
 double hec_ciphertext_scale(const hec_ciphertext *ct) { return ct->scale; }
 size_t hec_ciphertext_size(const hec_ciphertext *ct) { return ct->size; }

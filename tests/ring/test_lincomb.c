@@ -110,6 +110,11 @@ START_TEST(test_lincomb_vs_gmp)
 	 * and a dense layer's shape with mostly-zero rows. */
 	check_case(&g, 40, 3, 900, 516, 0, false);
 	check_case(&g, 46, 2, 700, 64, 0, true);
+	/* Dense rows run four at a time in the split kernel: groups of four,
+	 * leftovers, the 46-bit fold boundary, extremes, block tails. */
+	check_case(&g, 36, 9, 100, 64, 0, false);
+	check_case(&g, 46, 8, 40, 36, 0, true);
+	check_case(&g, 30, 6, 25, 1028, 0, false);
 	check_case(&g, 49, 5, 784, 256, 97, false);
 }
 END_TEST

@@ -334,7 +334,7 @@ static bool same_ct(const hec_ciphertext *x, const hec_ciphertext *y)
 
 /* mul writes its outputs in place: every aliasing of the destination with
  * an operand, squares, and operands at different levels give the bytes of
- * the product into a fresh ciphertext. */
+ * the product into a fresh ciphertext; shrinking changes no byte. */
 START_TEST(test_mul_aliasing)
 {
 	test_rng r;
@@ -368,6 +368,17 @@ START_TEST(test_mul_aliasing)
 		ck_assert_msg(same_ct(x, want), "square, low %d " SEED_FMT, low, SEED_ARG(&r));
 		ck_assert_int_eq(hec_ckks_mul(f.ev, ca, ca, ca), HEC_OK);
 		ck_assert_msg(same_ct(ca, want), "square in place, low %d " SEED_FMT, low, SEED_ARG(&r));
+		/* Shrinking releases memory only: a size-3 ciphertext, and one
+		 * dropped to level 0 that is then used again. */
+		ck_assert_int_eq(hec_ciphertext_shrink(ca), HEC_OK);
+		ck_assert_msg(same_ct(ca, want), "shrink, size 3, low %d " SEED_FMT, low, SEED_ARG(&r));
+		ck_assert_int_eq(hec_ckks_drop_to_level(f.ev, x, cb, 0), HEC_OK);
+		ck_assert_int_eq(hec_ciphertext_copy(ca2, x), HEC_OK);
+		ck_assert_int_eq(hec_ciphertext_shrink(x), HEC_OK);
+		ck_assert_msg(same_ct(x, ca2), "shrink, level 0, low %d " SEED_FMT, low, SEED_ARG(&r));
+		ck_assert_int_eq(hec_ckks_mul(f.ev, x, x, x), HEC_OK);
+		ck_assert_int_eq(hec_ckks_mul(f.ev, want, ca2, ca2), HEC_OK);
+		ck_assert_msg(same_ct(x, want), "square after shrink, low %d " SEED_FMT, low, SEED_ARG(&r));
 		hec_ciphertext_free(ca);
 		hec_ciphertext_free(ca2);
 		hec_ciphertext_free(cb);
