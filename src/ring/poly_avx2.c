@@ -19,16 +19,11 @@
 #define TWO52 0x1p52
 #define MAGIC 0x1.8p52 /* a + 1.5 * 2^52 - 1.5 * 2^52 rounds |a| < 2^51 to an integer */
 
-/* Integers in [0, 2^52) to double (exact). */
-static inline __m256d int_to_double(__m256i v)
-{
-	const __m256i two52 = _mm256_castpd_si256(_mm256_set1_pd(TWO52));
-	return _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(v, two52)), _mm256_set1_pd(TWO52));
-}
-
 static inline __m256d load_u64(const uint64_t *p)
 {
-	return int_to_double(_mm256_loadu_si256((const __m256i *)p));
+	const __m256i two52 = _mm256_castpd_si256(_mm256_set1_pd(TWO52));
+	__m256i v = _mm256_loadu_si256((const __m256i *)p);
+	return _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(v, two52)), _mm256_set1_pd(TWO52));
 }
 
 /* In: integers in [0, 2^52). */
@@ -200,45 +195,35 @@ void _hec_vec_sub_mul_add_scalar_avx2(uint64_t *d, const uint64_t *x, const uint
 	}
 }
 
-/* hec_vec_lincomb in exact double precision, two ways.
+/* hec_vec_lincomb in exact double precision.  Each term is mulmod_const's
+ * exact x w - round(x w / q) q, |term| <= 5q/8, with the weight balanced;
+ * a sum below q in magnitude (a reduced one, or d's value when adding)
+ * takes G more terms exactly as long as q (1 + 5G/8) <= 2^53, which G =
+ * (t - 1) 8/5 with t = floor(2^53 / q) guarantees (q (1 + t - 1) = q t <=
+ * 2^53); q < 2^50 gives t >= 8 and G >= 11.
  *
- * Primes of up to 46 bits (the CKKS scales' primes): both factors split
- * into halves of h = ceil(bits / 2) <= 23 bits, x = x1 2^h + x0 and w = w1
- * 2^h + w0, and Karatsuba's three products x0 w0, x1 w1 and (x0 + x1)(w0
- * + w1), each below 2^(2h + 2), are summed exactly in three accumulators by
- * one fused multiply-add each; x w = x1 w1 2^2h + ((x0 + x1)(w0 + w1) -
- * x0 w0 - x1 w1) 2^h + x0 w0, so only the three sums are reduced and
- * recombined, once per run.  A sum below q in magnitude (a reduced one)
- * takes G more terms while q + G 2^(2h + 2) <= 2^53 (G = 31 at 46 bits,
- * 32767 at 36).  x0, x1 and x0 + x1 (below 2^24) are exact in single
- * precision, so the block buffer holds them as floats: the kernel is bound
- * by reading that buffer from L2 once per row, and floats halve it
- * (doubles made the split kernel slower than the exact one; floats make it
- * about 1.25x faster at 100 x 845, N = 2^14, 36-bit primes).
+ * Coefficients are taken 16 at a time: every input's 16 are converted to
+ * double once into one contiguous buffer, then each row's sums live in
+ * four registers across all its terms, which read the buffer in order
+ * (measured: 0.25 ns a term at 100 x 845, N = 2^14, against 0.29-0.39 with
+ * blocks of 32-256 sized for L2, whose strided reads the prefetcher
+ * followed less well).  Per row only the nonzero weights are kept, with
+ * their quotients w / q.
  *
- * Wider primes (below 2^50): each term is mulmod_const's exact x w -
- * round(x w / q) q, |term| <= 5q/8, with the weight balanced; a sum below
- * q in magnitude takes G more terms while q (1 + 5G/8) <= 2^53, which G =
- * (t - 1) 8/5 with t = floor(2^53 / q) guarantees (q t <= 2^53); q < 2^50
- * gives G >= 11.
- *
- * Coefficients are taken 16 at a time: every input's 16 (as halves and
- * their sum in floats, or whole in doubles) are converted once into one
- * contiguous buffer, then each row's sums live in registers across all its terms,
- * which read the buffer in order (0.25 ns a term at 100 x 845, N = 2^14,
- * for the exact kernel, against 0.29-0.39 with blocks of 32-256 sized for
- * L2, whose strided reads the prefetcher followed less well).  Per row
- * only the nonzero weights are kept. */
+ * Tried and removed: for primes of up to 46 bits, Karatsuba on halves of
+ * x and w (three exact FMA sums a term, halves stored as floats), alone
+ * and four dense rows at a time; fewer multiplications, but bound by the
+ * float conversions and L2 reads, it made the batch CNN 20-50% slower
+ * (hecate-bench ml-batch, interleaved runs). */
 #define LC_BLK 16
-#define LC_SPLIT_BITS 46
 
 struct lc_term {
-	const void *x; /* the input's block: doubles, or floats (split) */
-	double a, b, c;  /* w, w / q (exact kernel); w0, w1, w0 + w1 (split) */
+	const double *x; /* the input's block */
+	double w, wq;
 };
 
-/* The exact kernel's sums over coefficients [k, k + 4 v) of one row, v = 1
- * to 4 vectors, starting from out's values with `add`. */
+/* Sums over coefficients [k, k + 4 v) of one row, v = 1 to 4 vectors,
+ * starting from out's values with `add`. */
 static inline __attribute__((always_inline)) void lc_run(uint64_t *out, const struct lc_term *t, size_t nt,
                                                           size_t k, size_t group, int v, bool add, __m256d q,
                                                           __m256d qinv)
@@ -250,9 +235,9 @@ static inline __attribute__((always_inline)) void lc_run(uint64_t *out, const st
 	for (size_t j0 = 0; j0 < nt; j0 += group) {
 		const size_t j1 = nt - j0 < group ? nt : j0 + group;
 		for (size_t j = j0; j < j1; j++) {
-			const __m256d w = _mm256_broadcast_sd(&t[j].a), wq = _mm256_broadcast_sd(&t[j].b);
+			const __m256d w = _mm256_broadcast_sd(&t[j].w), wq = _mm256_broadcast_sd(&t[j].wq);
 			for (int u = 0; u < v; u++)
-				acc[u] = _mm256_add_pd(acc[u], mulmod_const(_mm256_load_pd((const double *)t[j].x + k + 4 * u), w, wq, q));
+				acc[u] = _mm256_add_pd(acc[u], mulmod_const(_mm256_load_pd(t[j].x + k + 4 * u), w, wq, q));
 		}
 		if (j1 < nt)
 			for (int u = 0; u < v; u++)
@@ -262,134 +247,25 @@ static inline __attribute__((always_inline)) void lc_run(uint64_t *out, const st
 		store_u64(out + 4 * u, canon(reduce(acc[u], q, qinv), q));
 }
 
-/* The split kernel's constants: 2^h and 2^2h mod q, balanced, with their
- * quotients. */
-struct lc_split {
-	__m256d c1, c1q, c2, c2q;
-};
-
-/* The split kernel's last step for one vector: each sum to |r| <= q/2 + 1,
- * the middle one's difference again, then r2 2^2h + rm 2^h + r0 (+ out's
- * value): below 3q, one more reduction. */
-static inline __attribute__((always_inline)) void lc_split_finish(uint64_t *out, __m256d s0, __m256d s2, __m256d sm,
-                                                                   bool add, __m256d q, __m256d qinv,
-                                                                   const struct lc_split *sp)
-{
-	const __m256d r0 = reduce(s0, q, qinv), r2 = reduce(s2, q, qinv);
-	const __m256d rm = reduce(_mm256_sub_pd(_mm256_sub_pd(reduce(sm, q, qinv), r0), r2), q, qinv);
-	__m256d r = _mm256_add_pd(mulmod_const(r2, sp->c2, sp->c2q, q), mulmod_const(rm, sp->c1, sp->c1q, q));
-	r = _mm256_add_pd(r, r0);
-	if (add)
-		r = _mm256_add_pd(r, load_u64(out));
-	store_u64(out, canon(reduce(r, q, qinv), q));
-}
-
-/* The split kernel's run: the block buffer holds x0, x1 and x0 + x1 as
- * floats for the 16 coefficients at offsets 0, 16 and 32 (floats). */
-static inline __attribute__((always_inline)) void lc_run_split(uint64_t *out, const struct lc_term *t, size_t nt,
-                                                                size_t k, size_t group, int v, bool add, __m256d q,
-                                                                __m256d qinv, const struct lc_split *sp)
-{
-	__m256d s0[4], s2[4], sm[4];
-	for (int u = 0; u < v; u++)
-		s0[u] = s2[u] = sm[u] = _mm256_setzero_pd();
-	for (size_t j0 = 0; j0 < nt; j0 += group) {
-		const size_t j1 = nt - j0 < group ? nt : j0 + group;
-		for (size_t j = j0; j < j1; j++) {
-			/* One weight register at a time: 12 sums, a weight and a
-			 * converted input fit the 16 registers (three weights at
-			 * once made GCC spill a sum, a store-to-load chain through
-			 * every term). */
-			const float *x = (const float *)t[j].x + k;
-			__m256d w = _mm256_broadcast_sd(&t[j].a);
-			for (int u = 0; u < v; u++)
-				s0[u] = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm_load_ps(x + 4 * u)), w, s0[u]);
-			w = _mm256_broadcast_sd(&t[j].b);
-			for (int u = 0; u < v; u++)
-				s2[u] = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm_load_ps(x + LC_BLK + 4 * u)), w, s2[u]);
-			w = _mm256_broadcast_sd(&t[j].c);
-			for (int u = 0; u < v; u++)
-				sm[u] = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm_load_ps(x + 2 * LC_BLK + 4 * u)), w, sm[u]);
-		}
-		if (j1 < nt)
-			for (int u = 0; u < v; u++) {
-				s0[u] = reduce(s0[u], q, qinv);
-				s2[u] = reduce(s2[u], q, qinv);
-				sm[u] = reduce(sm[u], q, qinv);
-			}
-	}
-	for (int u = 0; u < v; u++)
-		lc_split_finish(out + 4 * u, s0[u], s2[u], sm[u], add, q, qinv, sp);
-}
-
-/* The split kernel's run for four rows with the same inputs (a dense
- * matrix's rows), over 4 coefficients: each converted input vector serves
- * the four rows, so a term costs 3 conversions for 12 FMAs instead of 12
- * (the single-row run is bound by its conversions).  12 sums, one input
- * and one weight register. */
-static inline __attribute__((always_inline)) void lc_run_split4(uint64_t *const *out, const struct lc_term *const *t,
-                                                                 size_t nt, size_t k, size_t group, bool add,
-                                                                 __m256d q, __m256d qinv, const struct lc_split *sp)
-{
-	__m256d s0[4], s2[4], sm[4];
-	for (int r = 0; r < 4; r++)
-		s0[r] = s2[r] = sm[r] = _mm256_setzero_pd();
-	for (size_t j0 = 0; j0 < nt; j0 += group) {
-		const size_t j1 = nt - j0 < group ? nt : j0 + group;
-		for (size_t j = j0; j < j1; j++) {
-			const float *x = (const float *)t[0][j].x + k;
-			__m256d xv = _mm256_cvtps_pd(_mm_load_ps(x));
-			for (int r = 0; r < 4; r++)
-				s0[r] = _mm256_fmadd_pd(xv, _mm256_broadcast_sd(&t[r][j].a), s0[r]);
-			xv = _mm256_cvtps_pd(_mm_load_ps(x + LC_BLK));
-			for (int r = 0; r < 4; r++)
-				s2[r] = _mm256_fmadd_pd(xv, _mm256_broadcast_sd(&t[r][j].b), s2[r]);
-			xv = _mm256_cvtps_pd(_mm_load_ps(x + 2 * LC_BLK));
-			for (int r = 0; r < 4; r++)
-				sm[r] = _mm256_fmadd_pd(xv, _mm256_broadcast_sd(&t[r][j].c), sm[r]);
-		}
-		if (j1 < nt)
-			for (int r = 0; r < 4; r++) {
-				s0[r] = reduce(s0[r], q, qinv);
-				s2[r] = reduce(s2[r], q, qinv);
-				sm[r] = reduce(sm[r], q, qinv);
-			}
-	}
-	for (int r = 0; r < 4; r++)
-		lc_split_finish(out[r] + k, s0[r], s2[r], sm[r], add, q, qinv, sp);
-}
-
 hec_status _hec_vec_lincomb_avx2(uint64_t *const *d, size_t rows, const uint64_t *const *x, size_t count,
                                  const uint64_t *W, size_t n, const hec_modulus_t *m, bool add)
 {
 	const double qd = (double)m->q;
 	const __m256d q = _mm256_set1_pd(qd), qinv = _mm256_set1_pd(1.0 / qd);
-	const bool split = m->bits <= LC_SPLIT_BITS;
-	const unsigned h = (m->bits + 1) / 2;
-	const uint64_t lo_mask = ((uint64_t)1 << h) - 1;
-	const size_t group = split ? (((uint64_t)1 << 53) - m->q) >> (2 * h + 2)
-	                           : ((((uint64_t)1 << 53) / m->q) - 1) * 8 / 5;
-	const size_t blk = LC_BLK, stride = split ? 3 * LC_BLK / 2 : LC_BLK; /* split: 3 x 16 floats */
-	struct lc_split sp = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
-	if (split) {
-		const uint64_t c1 = ((uint64_t)1 << h) % m->q, c2 = hec_ntt_mod_mul(c1, c1, m);
-		const double c1b = balanced(c1, m->q), c2b = balanced(c2, m->q);
-		sp = (struct lc_split){_mm256_set1_pd(c1b), _mm256_set1_pd(c1b / qd), _mm256_set1_pd(c2b),
-		                       _mm256_set1_pd(c2b / qd)};
-	}
+	const uint64_t t53 = ((uint64_t)1 << 53) / m->q;
+	const size_t group = (t53 - 1) * 8 / 5;
+	const size_t blk = LC_BLK;
 	size_t nnz = 0;
 	for (size_t k = 0; k < rows * count; k++)
 		nnz += W[k] != 0;
-	double *xd = aligned_alloc(32, (count ? count : 1) * stride * sizeof *xd);
+	double *xd = aligned_alloc(32, (count ? count : 1) * blk * sizeof *xd);
 	struct lc_term *terms = malloc((nnz ? nnz : 1) * sizeof *terms);
 	size_t *row_end = malloc(rows * sizeof *row_end), *used = calloc(count ? count : 1, sizeof *used);
-	bool *same_as_next = calloc(rows, sizeof *same_as_next);
-	if (!xd || !terms || !row_end || !used || !same_as_next) {
+	if (!xd || !terms || !row_end || !used) {
 		free(xd);
 		free(terms);
 		free(row_end);
 		free(used);
-		free(same_as_next);
 		return hec_error_set(HEC_ERR_NOMEM, "vec_lincomb: out of memory");
 	}
 	/* Each row's nonzero terms, pointing at their input's block buffer;
@@ -397,16 +273,11 @@ hec_status _hec_vec_lincomb_avx2(uint64_t *const *d, size_t rows, const uint64_t
 	for (size_t r = 0, j = 0; r < rows; r++) {
 		for (size_t i = 0; i < count; i++) {
 			const uint64_t w = W[r * count + i];
-			if (!w)
-				continue;
-			if (split) {
-				const double w0 = (double)(w & lo_mask), w1 = (double)(w >> h);
-				terms[j++] = (struct lc_term){xd + i * stride, w0, w1, w0 + w1};
-			} else {
+			if (w) {
 				const double wd = balanced(w, m->q);
-				terms[j++] = (struct lc_term){xd + i * stride, wd, wd / qd, 0};
+				terms[j++] = (struct lc_term){xd + i * blk, wd, wd / qd};
+				used[i] = 1;
 			}
-			used[i] = 1;
 		}
 		row_end[r] = j;
 	}
@@ -414,68 +285,27 @@ hec_status _hec_vec_lincomb_avx2(uint64_t *const *d, size_t rows, const uint64_t
 	for (size_t i = 0; i < count; i++)
 		if (used[i])
 			used[nused++] = i;
-	/* Row r reads the same inputs as row r + 1 (dense rows do). */
-	for (size_t r = 0; r + 1 < rows; r++) {
-		const size_t a0 = r ? row_end[r - 1] : 0, n0 = row_end[r] - a0, n1 = row_end[r + 1] - row_end[r];
-		bool same = n0 == n1;
-		for (size_t j = 0; same && j < n0; j++)
-			same = terms[a0 + j].x == terms[row_end[r] + j].x;
-		same_as_next[r] = same;
-	}
-	const __m256i mask = _mm256_set1_epi64x((long long)lo_mask);
 	for (size_t k0 = 0; k0 < n; k0 += blk) {
 		const size_t len = n - k0 < blk ? n - k0 : blk; /* a multiple of 4 */
-		for (size_t u = 0; u < nused; u++) {
-			double *b = xd + used[u] * stride;
-			const uint64_t *src = x[used[u]] + k0;
-			for (size_t k = 0; k < len; k += 4) {
-				if (!split) {
-					_mm256_store_pd(b + k, load_u64(src + k));
-					continue;
-				}
-				const __m256i v = _mm256_loadu_si256((const __m256i *)(src + k));
-				const __m256d x0 = int_to_double(_mm256_and_si256(v, mask));
-				const __m256d x1 = int_to_double(_mm256_srli_epi64(v, (int)h));
-				float *bf = (float *)b;
-				_mm_store_ps(bf + k, _mm256_cvtpd_ps(x0));
-				_mm_store_ps(bf + LC_BLK + k, _mm256_cvtpd_ps(x1));
-				_mm_store_ps(bf + 2 * LC_BLK + k, _mm256_cvtpd_ps(_mm256_add_pd(x0, x1)));
-			}
-		}
+		for (size_t u = 0; u < nused; u++)
+			for (size_t k = 0; k < len; k += 4)
+				_mm256_store_pd(xd + used[u] * blk + k, load_u64(x[used[u]] + k0 + k));
 		for (size_t r = 0; r < rows; r++) {
 			const size_t j0 = r ? row_end[r - 1] : 0;
 			const struct lc_term *t = terms + j0;
 			const size_t nt = row_end[r] - j0;
-			uint64_t *o = d[r] + k0;
-			if (split && r + 4 <= rows && same_as_next[r] && same_as_next[r + 1] && same_as_next[r + 2]) {
-				/* Four rows reading the same inputs. */
-				const struct lc_term *t4[4] = {t, terms + row_end[r], terms + row_end[r + 1],
-				                               terms + row_end[r + 2]};
-				uint64_t *o4[4] = {o, d[r + 1] + k0, d[r + 2] + k0, d[r + 3] + k0};
-				for (size_t k = 0; k < len; k += 4)
-					add ? lc_run_split4(o4, t4, nt, k, group, true, q, qinv, &sp)
-					    : lc_run_split4(o4, t4, nt, k, group, false, q, qinv, &sp);
-				r += 3;
-				continue;
-			}
-			if (split && len == LC_BLK)
-				add ? lc_run_split(o, t, nt, 0, group, 4, true, q, qinv, &sp)
-				    : lc_run_split(o, t, nt, 0, group, 4, false, q, qinv, &sp);
+			if (len == LC_BLK && add)
+				lc_run(d[r] + k0, t, nt, 0, group, 4, true, q, qinv);
 			else if (len == LC_BLK)
-				add ? lc_run(o, t, nt, 0, group, 4, true, q, qinv) : lc_run(o, t, nt, 0, group, 4, false, q, qinv);
+				lc_run(d[r] + k0, t, nt, 0, group, 4, false, q, qinv);
 			else /* the last block of an n that is not a multiple of 16 */
-				for (size_t k = 0; k < len; k += 4) {
-					if (split)
-						lc_run_split(o + k, t, nt, k, group, 1, add, q, qinv, &sp);
-					else
-						lc_run(o + k, t, nt, k, group, 1, add, q, qinv);
-				}
+				for (size_t k = 0; k < len; k += 4)
+					lc_run(d[r] + k0 + k, t, nt, k, group, 1, add, q, qinv);
 		}
 	}
 	free(xd);
 	free(terms);
 	free(row_end);
 	free(used);
-	free(same_as_next);
 	return HEC_OK;
 }
