@@ -18,52 +18,8 @@
  * (y_i - f_i when y_i > f_i / 2), which is what the portable code's count
  * of such y_i subtracts as a multiple of F: the result is the same residue,
  * so the two agree bit for bit (tested against the portable reference). */
-#include <immintrin.h>
-
+#include "fma_avx2.h"
 #include "ring_internal.h"
-
-#define TWO52 0x1p52
-#define MAGIC 0x1.8p52 /* a + 1.5 * 2^52 - 1.5 * 2^52 rounds |a| < 2^51 to an integer */
-
-static inline __m256d load_u64(const uint64_t *p)
-{
-	const __m256i two52 = _mm256_castpd_si256(_mm256_set1_pd(TWO52));
-	__m256i v = _mm256_loadu_si256((const __m256i *)p);
-	return _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(v, two52)), _mm256_set1_pd(TWO52));
-}
-
-/* In: integers in [0, 2^52). */
-static inline void store_u64(uint64_t *p, __m256d x)
-{
-	const __m256d two52 = _mm256_set1_pd(TWO52);
-	__m256i b = _mm256_castpd_si256(_mm256_add_pd(x, two52));
-	_mm256_storeu_si256((__m256i *)p, _mm256_xor_si256(b, _mm256_castpd_si256(two52)));
-}
-
-/* y c - round(y c / t) t, exactly; |result| <= 5t/8. */
-static inline __m256d mulmod(__m256d y, __m256d c, __m256d cq, __m256d t)
-{
-	const __m256d magic = _mm256_set1_pd(MAGIC);
-	__m256d h = _mm256_mul_pd(y, c);
-	__m256d l = _mm256_fmsub_pd(y, c, h);
-	__m256d qt = _mm256_sub_pd(_mm256_fmadd_pd(y, cq, magic), magic);
-	return _mm256_add_pd(_mm256_fnmadd_pd(qt, t, h), l);
-}
-
-/* a - round(a / t) t for |a| < 2^53: |result| <= t/2 + 1. */
-static inline __m256d reduce(__m256d a, __m256d t, __m256d tinv)
-{
-	const __m256d magic = _mm256_set1_pd(MAGIC);
-	__m256d qt = _mm256_sub_pd(_mm256_fmadd_pd(a, tinv, magic), magic);
-	return _mm256_fnmadd_pd(qt, t, a);
-}
-
-/* |a| < t -> [0, t). */
-static inline __m256d canon(__m256d a, __m256d t)
-{
-	a = _mm256_add_pd(a, _mm256_and_pd(_mm256_cmp_pd(a, _mm256_setzero_pd(), _CMP_LT_OQ), t));
-	return _mm256_sub_pd(a, _mm256_and_pd(_mm256_cmp_pd(a, t, _CMP_GE_OQ), t));
-}
 
 void _hec_conv_block_avx2(const hec_rns_conv *cv, uint64_t *const *dst, const size_t *sel, size_t nsel,
                           const uint64_t *const *src, double *yd, bool centered, size_t k0, size_t len)
@@ -78,7 +34,7 @@ void _hec_conv_block_avx2(const hec_rns_conv *cv, uint64_t *const *dst, const si
 		double *y = yd + i * len;
 		for (size_t k = 0; k < len; k += 4) {
 			/* With one source prime F_1 = 1: y = x, already in [0, f). */
-			__m256d v = nf == 1 ? load_u64(x + k) : canon(mulmod(load_u64(x + k), w, wq, f), f);
+			__m256d v = nf == 1 ? load_u64(x + k) : canon(mulmod_const(load_u64(x + k), w, wq, f), f);
 			if (centered)
 				v = _mm256_sub_pd(v, _mm256_and_pd(_mm256_cmp_pd(v, half, _CMP_GT_OQ), f));
 			_mm256_storeu_pd(y + k, v);
@@ -102,10 +58,10 @@ void _hec_conv_block_avx2(const hec_rns_conv *cv, uint64_t *const *dst, const si
 			for (size_t i = 0; i < nf; i++) {
 				const __m256d c = _mm256_broadcast_sd(cd + i), q = _mm256_broadcast_sd(cq + i);
 				const double *y = yd + i * len + k;
-				a0 = _mm256_add_pd(a0, mulmod(_mm256_loadu_pd(y), c, q, t));
-				a1 = _mm256_add_pd(a1, mulmod(_mm256_loadu_pd(y + 4), c, q, t));
-				a2 = _mm256_add_pd(a2, mulmod(_mm256_loadu_pd(y + 8), c, q, t));
-				a3 = _mm256_add_pd(a3, mulmod(_mm256_loadu_pd(y + 12), c, q, t));
+				a0 = _mm256_add_pd(a0, mulmod_const(_mm256_loadu_pd(y), c, q, t));
+				a1 = _mm256_add_pd(a1, mulmod_const(_mm256_loadu_pd(y + 4), c, q, t));
+				a2 = _mm256_add_pd(a2, mulmod_const(_mm256_loadu_pd(y + 8), c, q, t));
+				a3 = _mm256_add_pd(a3, mulmod_const(_mm256_loadu_pd(y + 12), c, q, t));
 				/* Terms of at most 5t/8 < 2^49.4: eight stay below 2^53. */
 				if ((i & 7) == 7) {
 					a0 = reduce(a0, t, tinv);
@@ -128,7 +84,7 @@ void _hec_conv_block_avx2(const hec_rns_conv *cv, uint64_t *const *dst, const si
 		for (; k < len; k += 4) {
 			__m256d a = _mm256_setzero_pd();
 			for (size_t i = 0; i < nf; i++) {
-				a = _mm256_add_pd(a, mulmod(_mm256_loadu_pd(yd + i * len + k), _mm256_broadcast_sd(cd + i),
+				a = _mm256_add_pd(a, mulmod_const(_mm256_loadu_pd(yd + i * len + k), _mm256_broadcast_sd(cd + i),
 				                            _mm256_broadcast_sd(cq + i), t));
 				if ((i & 7) == 7)
 					a = reduce(a, t, tinv);

@@ -11,28 +11,10 @@
  * (8 * 3/4 * 2^50 < 2^53); the sum is brought back to |s| <= q/2 + 1 by one
  * more estimate, then to [0, q).  The result is the exact residue, equal
  * to the portable kernel's bit for bit. */
-#include <immintrin.h>
 #include <stdlib.h>
 
+#include "fma_avx2.h"
 #include "ring_internal.h"
-
-#define TWO52 0x1p52
-#define MAGIC 0x1.8p52 /* a + 1.5 * 2^52 - 1.5 * 2^52 rounds |a| < 2^51 to an integer */
-
-static inline __m256d load_u64(const uint64_t *p)
-{
-	const __m256i two52 = _mm256_castpd_si256(_mm256_set1_pd(TWO52));
-	__m256i v = _mm256_loadu_si256((const __m256i *)p);
-	return _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(v, two52)), _mm256_set1_pd(TWO52));
-}
-
-/* In: integers in [0, 2^52). */
-static inline void store_u64(uint64_t *p, __m256d x)
-{
-	const __m256d two52 = _mm256_set1_pd(TWO52);
-	__m256i b = _mm256_castpd_si256(_mm256_add_pd(x, two52));
-	_mm256_storeu_si256((__m256i *)p, _mm256_xor_si256(b, _mm256_castpd_si256(two52)));
-}
 
 /* a b - round(a b / q) q, exactly; |result| <= 3q/4. */
 static inline __m256d mulmod(__m256d a, __m256d b, __m256d q, __m256d qinv)
@@ -42,21 +24,6 @@ static inline __m256d mulmod(__m256d a, __m256d b, __m256d q, __m256d qinv)
 	__m256d l = _mm256_fmsub_pd(a, b, h);
 	__m256d qt = _mm256_sub_pd(_mm256_fmadd_pd(h, qinv, magic), magic);
 	return _mm256_add_pd(_mm256_fnmadd_pd(qt, q, h), l);
-}
-
-/* s - round(s / q) q for |s| < 2^53: |result| <= q/2 + 1. */
-static inline __m256d reduce(__m256d s, __m256d q, __m256d qinv)
-{
-	const __m256d magic = _mm256_set1_pd(MAGIC);
-	__m256d qt = _mm256_sub_pd(_mm256_fmadd_pd(s, qinv, magic), magic);
-	return _mm256_fnmadd_pd(qt, q, s);
-}
-
-/* |s| < q -> [0, q). */
-static inline __m256d canon(__m256d s, __m256d q)
-{
-	s = _mm256_add_pd(s, _mm256_and_pd(_mm256_cmp_pd(s, _mm256_setzero_pd(), _CMP_LT_OQ), q));
-	return _mm256_sub_pd(s, _mm256_and_pd(_mm256_cmp_pd(s, q, _CMP_GE_OQ), q));
 }
 
 #define DOT_BLK 1024
@@ -147,18 +114,9 @@ void _hec_poly_dot_limb_avx2(uint64_t *const *d, size_t nout, const uint64_t *co
 	}
 }
 
-/* s w - round(s w / q) q for |s| < q and a balanced constant |w| <= q/2
- * with its quotient wq = w / q (|s w / q| < 2^49, so the estimate is
- * within 1/2 + 2^-4): exact, |result| <= 5q/8. */
-static inline __m256d mulmod_const(__m256d s, __m256d w, __m256d wq, __m256d q)
-{
-	const __m256d magic = _mm256_set1_pd(MAGIC);
-	const __m256d h = _mm256_mul_pd(s, w);
-	const __m256d l = _mm256_fmsub_pd(s, w, h);
-	const __m256d qt = _mm256_sub_pd(_mm256_fmadd_pd(s, wq, magic), magic);
-	return _mm256_add_pd(_mm256_fnmadd_pd(qt, q, h), l);
-}
-
+/* mulmod_const (fma_avx2.h) with |s| < q and a balanced constant |w| <=
+ * q/2 with its quotient w / q: |s w / q| < 2^49, so the estimate is within
+ * 1/2 + 2^-4 and the exact result is at most 5q/8 in magnitude. */
 static inline double balanced(uint64_t w, uint64_t q)
 {
 	return w > q / 2 ? -(double)(q - w) : (double)w;

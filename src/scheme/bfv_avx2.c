@@ -15,52 +15,8 @@
  * and finally to [0, p).  The result is the exact residue, so it equals the
  * portable twin's bit for bit.  Four vectors (16 coefficients) are in
  * flight at once so that the additions' latency overlaps. */
-#include <immintrin.h>
-
 #include "bfv_internal.h"
-
-#define TWO52 0x1p52
-#define MAGIC 0x1.8p52 /* x + 1.5 * 2^52 - 1.5 * 2^52 rounds |x| < 2^51 to an integer */
-
-static inline __m256d load_u64(const uint64_t *p)
-{
-	const __m256i two52 = _mm256_castpd_si256(_mm256_set1_pd(TWO52));
-	__m256i v = _mm256_loadu_si256((const __m256i *)p);
-	return _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(v, two52)), _mm256_set1_pd(TWO52));
-}
-
-static inline void store_u64(uint64_t *p, __m256d x)
-{
-	const __m256d two52 = _mm256_set1_pd(TWO52);
-	__m256i b = _mm256_castpd_si256(_mm256_add_pd(x, two52));
-	_mm256_storeu_si256((__m256i *)p, _mm256_xor_si256(b, _mm256_castpd_si256(two52)));
-}
-
-/* y c - round(y c / p) p, exactly; |result| <= 3p/4. */
-static inline __m256d mulmod(__m256d y, __m256d c, __m256d cq, __m256d p)
-{
-	const __m256d magic = _mm256_set1_pd(MAGIC);
-	__m256d h = _mm256_mul_pd(y, c);
-	__m256d l = _mm256_fmsub_pd(y, c, h);
-	__m256d qt = _mm256_sub_pd(_mm256_fmadd_pd(y, cq, magic), magic);
-	return _mm256_add_pd(_mm256_fnmadd_pd(qt, p, h), l);
-}
-
-/* a - round(a / p) p for |a| < 2^53: |result| <= p/2 + 1. */
-static inline __m256d reduce(__m256d a, __m256d p, __m256d pinv)
-{
-	const __m256d magic = _mm256_set1_pd(MAGIC);
-	__m256d qt = _mm256_sub_pd(_mm256_fmadd_pd(a, pinv, magic), magic);
-	return _mm256_fnmadd_pd(qt, p, a);
-}
-
-/* Balanced |a| <= p/2 + 1 -> [0, p). */
-static inline __m256d canon(__m256d a, __m256d p)
-{
-	const __m256d zero = _mm256_setzero_pd();
-	a = _mm256_add_pd(a, _mm256_and_pd(_mm256_cmp_pd(a, zero, _CMP_LT_OQ), p));
-	return _mm256_sub_pd(a, _mm256_and_pd(_mm256_cmp_pd(a, p, _CMP_GE_OQ), p));
-}
+#include "fma_avx2.h"
 
 void _hec_bfv_lincomb_avx2(uint64_t *const *out, size_t x0, const uint64_t *const *rows, const uint64_t *const *own,
                            const struct hec_bfv_plan *pl, size_t len)
@@ -80,18 +36,18 @@ void _hec_bfv_lincomb_avx2(uint64_t *const *out, size_t x0, const uint64_t *cons
 		for (; x + 16 <= len; x += 16) {
 			__m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
 			if (ow) {
-				a0 = mulmod(load_u64(ow + x), od, oq, p);
-				a1 = mulmod(load_u64(ow + x + 4), od, oq, p);
-				a2 = mulmod(load_u64(ow + x + 8), od, oq, p);
-				a3 = mulmod(load_u64(ow + x + 12), od, oq, p);
+				a0 = mulmod_const(load_u64(ow + x), od, oq, p);
+				a1 = mulmod_const(load_u64(ow + x + 4), od, oq, p);
+				a2 = mulmod_const(load_u64(ow + x + 8), od, oq, p);
+				a3 = mulmod_const(load_u64(ow + x + 12), od, oq, p);
 			}
 			for (size_t i = 0; i < nr; i++) {
 				const __m256d c = _mm256_broadcast_sd(cd + i), q = _mm256_broadcast_sd(cq + i);
 				const double *y = dr + i * HEC_BFV_BLOCK + x;
-				a0 = _mm256_add_pd(a0, mulmod(_mm256_loadu_pd(y), c, q, p));
-				a1 = _mm256_add_pd(a1, mulmod(_mm256_loadu_pd(y + 4), c, q, p));
-				a2 = _mm256_add_pd(a2, mulmod(_mm256_loadu_pd(y + 8), c, q, p));
-				a3 = _mm256_add_pd(a3, mulmod(_mm256_loadu_pd(y + 12), c, q, p));
+				a0 = _mm256_add_pd(a0, mulmod_const(_mm256_loadu_pd(y), c, q, p));
+				a1 = _mm256_add_pd(a1, mulmod_const(_mm256_loadu_pd(y + 4), c, q, p));
+				a2 = _mm256_add_pd(a2, mulmod_const(_mm256_loadu_pd(y + 8), c, q, p));
+				a3 = _mm256_add_pd(a3, mulmod_const(_mm256_loadu_pd(y + 12), c, q, p));
 				/* Nine terms of at most 3p/4 (< 2^49.6 each) stay below
 				 * 2^53: reduce after every eighth row (and the own
 				 * term). */
@@ -108,9 +64,9 @@ void _hec_bfv_lincomb_avx2(uint64_t *const *out, size_t x0, const uint64_t *cons
 			store_u64(o + x + 12, canon(reduce(a3, p, pinv), p));
 		}
 		for (; x < len; x += 4) {
-			__m256d a = ow ? mulmod(load_u64(ow + x), od, oq, p) : _mm256_setzero_pd();
+			__m256d a = ow ? mulmod_const(load_u64(ow + x), od, oq, p) : _mm256_setzero_pd();
 			for (size_t i = 0; i < nr; i++) {
-				a = _mm256_add_pd(a, mulmod(_mm256_loadu_pd(dr + i * HEC_BFV_BLOCK + x),
+				a = _mm256_add_pd(a, mulmod_const(_mm256_loadu_pd(dr + i * HEC_BFV_BLOCK + x),
 				                            _mm256_broadcast_sd(cd + i), _mm256_broadcast_sd(cq + i), p));
 				if ((i & 7) == 6)
 					a = reduce(a, p, pinv);
@@ -132,7 +88,7 @@ void _hec_bfv_prep_avx2(uint64_t *rows, const uint64_t *const *in, size_t x0, si
 		for (size_t i = 0; i < k; i++) {
 			const __m256d a = _mm256_broadcast_sd(v->sc_pre + 3 * i), aq = _mm256_broadcast_sd(v->sc_pre + 3 * i + 1);
 			const __m256d q = _mm256_broadcast_sd(v->sc_pre + 3 * i + 2);
-			__m256d y = canon(mulmod(load_u64(in[i] + x0 + x), a, aq, q), q);
+			__m256d y = canon(mulmod_const(load_u64(in[i] + x0 + x), a, aq, q), q);
 			store_u64(rows + i * HEC_BFV_BLOCK + x, y);
 			est = _mm256_add_pd(est, _mm256_mul_pd(y, _mm256_set1_pd(v->sc_qinv[i])));
 		}
