@@ -4,26 +4,7 @@
 set -u
 HECATE=$1
 BENCH=$2
-fail=0 pass=0
-check() { # description, expected exit code, command...
-	desc=$1 want=$2
-	shift 2
-	out=$("$@" 2>&1)
-	got=$?
-	if [ "$got" -ne "$want" ]; then
-		echo "FAIL: $desc: exit $got, expected $want; output: $out"
-		fail=$((fail + 1))
-	else
-		pass=$((pass + 1))
-	fi
-	LAST_OUT=$out
-}
-expect_in() { # description, needle
-	case "$LAST_OUT" in
-	*"$2"*) pass=$((pass + 1)) ;;
-	*) echo "FAIL: $1: output lacks '$2': $LAST_OUT"; fail=$((fail + 1)) ;;
-	esac
-}
+. "$(dirname "$0")/checks.sh"
 
 check "hecate --help" 0 "$HECATE" --help
 expect_in "help lists cpu" "cpu"
@@ -76,5 +57,4 @@ check "bench ntt json" 0 "$BENCH" --json --reps 3 --n 1024 --bits 30 ntt
 expect_in "bench json fields" '"bench":"ntt.fwd","n":1024,"bits":30,"kernel":'
 expect_in "bench json median" '"median_ns":'
 
-echo "cli-basics: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli-basics

@@ -17,28 +17,9 @@ if [ ! -f "$model" ]; then
 	echo "SKIP: $model is missing"
 	exit 77
 fi
-fail=0 pass=0
+. "$(dirname "$0")/checks.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-check() { # description, expected exit code, command...
-	desc=$1 want=$2
-	shift 2
-	out=$("$@" 2>&1)
-	got=$?
-	if [ "$got" -ne "$want" ]; then
-		echo "FAIL: $desc: exit $got, expected $want; output: $out"
-		fail=$((fail + 1))
-	else
-		pass=$((pass + 1))
-	fi
-	LAST_OUT=$out
-}
-expect_in() { # description, needle
-	case "$LAST_OUT" in
-	*"$2"*) pass=$((pass + 1)) ;;
-	*) echo "FAIL: $1: output lacks '$2': $LAST_OUT"; fail=$((fail + 1)) ;;
-	esac
-}
 ok() { # description, command...: a shell condition
 	desc=$1
 	shift
@@ -225,5 +206,4 @@ expect_in "decrypt truncated message" "truncated"
 ok "secret.key still 0600 and unchanged" [ "$(stat -c %a "$keys/secret.key")" = 600 ]
 ok "secret.key bytes unchanged" cmp -s "$keys/secret.key" "$tmp/secret.copy"
 
-echo "$pass checks passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli-enc

@@ -9,28 +9,9 @@
 set -u
 HECATE=$1
 case $HECATE in /*) ;; *) HECATE=$(pwd)/$HECATE ;; esac
-fail=0 pass=0
+. "$(dirname "$0")/checks.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-check() { # description, expected exit code, command...
-	desc=$1 want=$2
-	shift 2
-	out=$("$@" 2>&1)
-	got=$?
-	if [ "$got" -ne "$want" ]; then
-		echo "FAIL: $desc: exit $got, expected $want; output: $out"
-		fail=$((fail + 1))
-	else
-		pass=$((pass + 1))
-	fi
-	LAST_OUT=$out
-}
-expect_in() { # description, needle
-	case "$LAST_OUT" in
-	*"$2"*) pass=$((pass + 1)) ;;
-	*) echo "FAIL: $1: output lacks '$2': $LAST_OUT"; fail=$((fail + 1)) ;;
-	esac
-}
 same() { # description, file, saved checksum
 	if [ "$(cksum < "$2")" = "$3" ]; then pass=$((pass + 1)); else echo "FAIL: $1: $2 changed"; fail=$((fail + 1)); fi
 }
@@ -116,5 +97,4 @@ expect_in "eval accuracy" "accuracy"
 check "info decrypted model" 0 "$HECATE" info "$tmp/m.hcm"
 expect_in "note records the schedule" "encrypted training"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli-lr

@@ -7,28 +7,9 @@
 set -u
 HECATE=$1
 case $HECATE in /*) ;; *) HECATE=$(pwd)/$HECATE ;; esac
-fail=0 pass=0
+. "$(dirname "$0")/checks.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-check() { # description, expected exit code, command...
-	desc=$1 want=$2
-	shift 2
-	out=$("$@" 2>&1)
-	got=$?
-	if [ "$got" -ne "$want" ]; then
-		echo "FAIL: $desc: exit $got, expected $want; output: $out"
-		fail=$((fail + 1))
-	else
-		pass=$((pass + 1))
-	fi
-	LAST_OUT=$out
-}
-expect_in() { # description, needle
-	case "$LAST_OUT" in
-	*"$2"*) pass=$((pass + 1)) ;;
-	*) echo "FAIL: $1: output lacks '$2': $LAST_OUT"; fail=$((fail + 1)) ;;
-	esac
-}
 
 # 32 random 28x28 images, labels 0..9 cycling (so 3 and 8 appear), as both
 # splits of a fake "mnist".
@@ -108,5 +89,4 @@ check "predict non-image" 1 "$HECATE" predict "$tmp/cn.hcm" "$tmp/keep.hcm"
 expect_in "non-image message" "not a PGM"
 check "info missing file" 1 "$HECATE" info "$tmp/none.hcm"
 
-echo "cli-ml: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli-ml
