@@ -75,26 +75,40 @@ static hec_status row_finish(hec_evaluator *ev, hec_ciphertext *y, double add, b
 	return s;
 }
 
-/* Per row r < rows of y: row_finish with bias[r] (+ beta when squaring).
- * The rows are independent: one evaluator per thread, each row's
- * operations on one thread (the library's per-limb threads would share a
- * few milliseconds of work per row). */
-static hec_status finish_rows(hec_evaluator *ev, hec_ciphertext *const *y, size_t rows, const double *bias, bool square,
-                              double beta)
+/* One evaluator per thread for the per-row work: evs[0] is the caller's,
+ * the others are made here (and kept for the whole classification, so
+ * their scratch is allocated once).  NULL-filled on failure. */
+static hec_status thread_evaluators(hec_evaluator ***evs, int *nt, hec_evaluator *ev)
 {
-	int nt = 1;
+	*nt = 1;
 #ifdef _OPENMP
-	nt = omp_get_max_threads();
+	*nt = omp_get_max_threads();
 #endif
-	hec_evaluator **evs = calloc((size_t)nt, sizeof *evs);
-	if (!evs)
+	if (!(*evs = calloc((size_t)*nt, sizeof **evs)))
 		return hec_error_set(HEC_ERR_NOMEM, "batch classify: out of memory");
-	evs[0] = ev;
+	(*evs)[0] = ev;
 	hec_status s = HEC_OK;
-	for (int t = 1; t < nt && s == HEC_OK; t++)
-		s = hec_evaluator_new(&evs[t], hec_evaluator_context(ev), hec_evaluator_keys(ev));
+	for (int t = 1; t < *nt && s == HEC_OK; t++)
+		s = hec_evaluator_new(&(*evs)[t], hec_evaluator_context(ev), hec_evaluator_keys(ev));
+	return s;
+}
+
+static void thread_evaluators_free(hec_evaluator **evs, int nt)
+{
+	for (int t = 1; evs && t < nt; t++)
+		hec_evaluator_free(evs[t]);
+	free(evs);
+}
+
+/* Per row r < rows of y: row_finish with bias[r] (+ beta when squaring),
+ * on evs[thread].  The rows are independent: each row's operations run on
+ * one thread (the library's per-limb threads would share a few
+ * milliseconds of work per row). */
+static hec_status finish_rows(hec_evaluator *const *evs, int nt, hec_ciphertext *const *y, size_t rows,
+                              const double *bias, bool square, double beta)
+{
 	struct ml_worker_err err = {HEC_OK, ""};
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (s == HEC_OK)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
 	for (size_t r = 0; r < rows; r++) {
 		int t = 0;
 #ifdef _OPENMP
@@ -102,11 +116,6 @@ static hec_status finish_rows(hec_evaluator *ev, hec_ciphertext *const *y, size_
 #endif
 		ml_worker_err_keep(&err, row_finish(evs[t], y[r], bias[r] + (square ? beta : 0), square));
 	}
-	for (int t = 1; t < nt; t++)
-		hec_evaluator_free(evs[t]);
-	free(evs);
-	if (s != HEC_OK)
-		return s;
 	return ml_worker_err_raise(&err);
 }
 
@@ -218,6 +227,10 @@ hec_status hec_ml_enc_batch_classify(const hec_ml_enc_plan *p, hec_evaluator *ev
 	hec_status s = A0 && b0 && Ac && bc && idx && cols && xs && y1
 	                   ? HEC_OK
 	                   : hec_error_set(HEC_ERR_NOMEM, "batch classify: out of memory");
+	hec_evaluator **evs = NULL;
+	int nt = 1;
+	if (s == HEC_OK)
+		s = thread_evaluators(&evs, &nt, ev);
 	if (s == HEC_OK)
 		conv_matrix(p, A0, b0, n_in);
 	/* Stages 0 and 1, band by band. */
@@ -230,7 +243,7 @@ hec_status hec_ml_enc_batch_classify(const hec_ml_enc_plan *p, hec_evaluator *ev
 		}
 		s = hec_ckks_lincomb_many(ev, xs, C, (const hec_ciphertext *const *)in, Ac, n_in, 0);
 		if (s == HEC_OK)
-			s = finish_rows(ev, xs, C, bc, p->square0, p->beta0);
+			s = finish_rows(evs, nt, xs, C, bc, p->square0, p->beta0);
 		if (s == HEC_OK)
 			s = layer_sums(ev, y1, rows1, xs, C, st->A, st->period, cols, y0 > 0);
 		if (progress && s == HEC_OK)
@@ -244,7 +257,7 @@ hec_status hec_ml_enc_batch_classify(const hec_ml_enc_plan *p, hec_evaluator *ev
 	free(idx);
 	free(cols);
 	if (s == HEC_OK)
-		s = finish_rows(ev, y1, rows1, st->bias, st->square, st->beta);
+		s = finish_rows(evs, nt, y1, rows1, st->bias, st->square, st->beta);
 	if (progress && s == HEC_OK)
 		progress(++done, total, user);
 	/* The remaining dense layers. */
@@ -261,7 +274,7 @@ hec_status hec_ml_enc_batch_classify(const hec_ml_enc_plan *p, hec_evaluator *ev
 		}
 		s = layer_sums(ev, dst, rows, x, width, st->A, st->period, NULL, false);
 		if (s == HEC_OK)
-			s = finish_rows(ev, dst, rows, st->bias, st->square, st->beta);
+			s = finish_rows(evs, nt, dst, rows, st->bias, st->square, st->beta);
 		free_cts(x, width);
 		x = y;
 		width = rows;
@@ -270,6 +283,7 @@ hec_status hec_ml_enc_batch_classify(const hec_ml_enc_plan *p, hec_evaluator *ev
 	}
 	if (s != HEC_OK)
 		free_cts(x, width);
+	thread_evaluators_free(evs, nt);
 	return s;
 }
 
