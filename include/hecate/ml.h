@@ -600,11 +600,19 @@ hec_status hec_ml_enc_decrypt_scores(const hec_ml_enc_plan *p, const hec_secret_
  * of every ciphertext belongs to image s; one ciphertext per input pixel,
  * per hidden unit, per score.  Linear layers are weighted sums of
  * ciphertexts (hec_ckks_lincomb), activations one squaring per unit; no
- * rotations, so only the relinearisation key is needed.  Works with any
- * context of at least hec_ml_enc_batch_depth levels; a batch holds up to
- * N/2 images. */
+ * rotations, so only the relinearisation key is needed.  One level per
+ * linear layer: each layer's sums are rescaled once, by a prime sized for
+ * the scale the next step wants, and squares are not rescaled; so the
+ * chain is made for the plan (hec_ml_enc_batch_params), and a chain whose
+ * primes would leave a layer's weights fewer than 16 bits of scale is
+ * refused (HEC_ERR_MISMATCH).  A batch holds up to N/2 images. */
 size_t hec_ml_enc_batch_input_cts(const hec_ml_enc_plan *p);
+/* Levels used: one per linear layer. */
 size_t hec_ml_enc_batch_depth(const hec_ml_enc_plan *p);
+/* The parameters for the plan at security `sec`: the smallest ring of at
+ * least N = 2^14 (8192 images a batch) that holds its chain, one special
+ * prime, one digit per prime. */
+hec_status hec_ml_enc_batch_params(const hec_ml_enc_plan *p, hec_security sec, hec_params_t *out);
 /* inputs: count prepared inputs of hec_ml_model_input_size floats each. */
 hec_status hec_ml_enc_batch_encrypt(const hec_ml_enc_plan *p, const hec_secret_key *sk, hec_ciphertext *const *cts,
                                     const float *inputs, size_t count);

@@ -6,7 +6,24 @@
  * keys at all), every activation one squaring per unit, and a batch of N/2
  * images costs the same as one.  The same folded plan as the latency
  * layout (enc_cnn.c) drives it; no final mask is needed (the slots hold
- * nothing but scores). */
+ * nothing but scores).
+ *
+ * Scales and primes.  The cost of every step is proportional to the number
+ * of limbs it runs on, so the layout spends one prime per linear layer and
+ * none per activation: each layer's sums are rescaled once, straight to the
+ * scale its activation wants, and the square is left unrescaled, its
+ * doubled scale absorbed by the next layer's (wider) prime.  In log2:
+ * inputs at 34; a layer's sums at (its input scale + about 21, the
+ * weights' scale), rescaled by a prime chosen to land on 28 (hidden) or 38
+ * (scores); a square doubles 28 to 56.  For the CryptoNets shape that is 4
+ * primes (27 + 50 + 39 + 50 bits) where one rescale per multiplication at
+ * a uniform scale needed 6, and the first dense layer, the bulk of the
+ * work, runs on 3 limbs instead of 4.  Precision: fresh noise (~2^9) at
+ * 2^34 and rescaling noise (~2^7) at 2^28 leave about 20 bits in every
+ * hidden value, weights are rounded to about 2^-21; the plan tests compare
+ * the scores to 2^-8.  Unrelinearised sums are relinearised before their
+ * rescale, which divides the key switch's noise (~N sigma for a digit as
+ * wide as P) by the prime. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +34,34 @@
 #include "enc_cnn_internal.h"
 #include "worker_err.h"
 
+#define LOG_IN     34 /* inputs */
+#define LOG_HIDDEN 28 /* a hidden layer's sums after their rescale */
+#define LOG_OUT    38 /* the scores */
+#define LOG_W      21 /* a layer's weights, about: the prime sets it exactly */
+#define LOG_BASE   50 /* q_0: scores up to 2^11 in magnitude */
+#define LOG_W_MIN  16 /* a chain giving the weights fewer bits is refused */
+#define LOG_W_MAX  40
+
+/* Linear layers: the convolution and the plan's stages. */
+static size_t layers(const hec_ml_enc_plan *p)
+{
+	return 1 + p->nst;
+}
+
+/* log2 of layer j's input scale and of its sums' scale after the rescale. */
+static unsigned layer_log_in(const hec_ml_enc_plan *p, size_t j)
+{
+	if (j == 0)
+		return LOG_IN;
+	bool squared = j == 1 ? p->square0 : p->st[j - 2].square;
+	return squared ? 2 * LOG_HIDDEN : LOG_HIDDEN;
+}
+
+static unsigned layer_log_out(const hec_ml_enc_plan *p, size_t j)
+{
+	return j + 1 == layers(p) ? LOG_OUT : LOG_HIDDEN;
+}
+
 size_t hec_ml_enc_batch_input_cts(const hec_ml_enc_plan *p)
 {
 	return p->in_c * p->in_h * p->in_w;
@@ -24,27 +69,89 @@ size_t hec_ml_enc_batch_input_cts(const hec_ml_enc_plan *p)
 
 size_t hec_ml_enc_batch_depth(const hec_ml_enc_plan *p)
 {
-	return p->depth - 1; /* no mask */
+	return layers(p);
 }
 
-hec_status hec_ml_enc_batch_encrypt(const hec_ml_enc_plan *p, const hec_secret_key *sk, hec_ciphertext *const *cts,
-                                    const float *inputs, size_t count)
+hec_status hec_ml_enc_batch_params(const hec_ml_enc_plan *p, hec_security sec, hec_params_t *out)
+{
+	const size_t nl = layers(p);
+	if (nl + 1 > HEC_PARAMS_MAX_Q)
+		return hec_error_set(HEC_ERR_UNSUPPORTED, "batch parameters: %zu layers is too many", nl);
+	hec_params_t q = {0};
+	q.scheme = HEC_SCHEME_CKKS;
+	q.nq = (unsigned)nl + 1;
+	q.q_bits[0] = LOG_BASE;
+	/* Layer j rescales by q_{nl - j}: the chain lists the layers from the
+	 * last one down, q_1 being the scores' prime. */
+	unsigned log_q = LOG_BASE;
+	for (size_t j = 0; j < nl; j++) {
+		int bits = LOG_W + (int)layer_log_in(p, j) - (int)layer_log_out(p, j);
+		bits = bits < 24 ? 24 : bits > 50 ? 50 : bits;
+		q.q_bits[nl - j] = (unsigned)bits;
+		log_q += (unsigned)bits;
+	}
+	/* Relinearisation only (no rotations): one digit per prime, and one
+	 * special prime as wide as the widest. */
+	q.np = 1;
+	q.p_bits[0] = 50;
+	q.dnum = q.nq;
+	q.log_scale = LOG_IN;
+	q.security = sec;
+	/* N = 2^14 at least: per image a batch of 8192 ran 10-15% faster than
+	 * one of 4096 at 2^13 (the fixed costs per ciphertext and per call
+	 * are shared by twice the images). */
+	for (q.log_n = 14; q.log_n <= 17; q.log_n++) {
+		unsigned bound = hec_security_max_log_qp(q.log_n, sec);
+		if (bound && log_q + 50 < bound) {
+			*out = q;
+			return HEC_OK;
+		}
+	}
+	return hec_error_set(HEC_ERR_INSECURE,
+	                     "batch parameters: log QP = %u bits reaches no ring at this security",
+	                     log_q + 50);
+}
+
+/* The weights' scale of layer j, whose inputs are at `scale` on `level`:
+ * the one that makes the rescale land on the layer's output scale. */
+static hec_status layer_weight_scale(double *ws, const hec_ml_enc_plan *p, size_t j, const hec_context *c,
+                                     size_t level, double scale)
+{
+	if (level == 0)
+		return hec_error_set(HEC_ERR_LEVEL,
+		                     "batch classify: no level left for layer %zu (parameters from "
+		                     "hec_ml_enc_batch_params have one per layer)",
+		                     j + 1);
+	*ws = exp2(layer_log_out(p, j)) * (double)hec_ring_q(hec_context_ring(c), level) / scale;
+	if (!(*ws >= exp2(LOG_W_MIN) && *ws <= exp2(LOG_W_MAX)))
+		return hec_error_set(HEC_ERR_MISMATCH,
+		                     "batch classify: layer %zu's weights would be scaled by 2^%.1f "
+		                     "(outside 2^%d..2^%d): use the chain of hec_ml_enc_batch_params",
+		                     j + 1, log2(*ws), LOG_W_MIN, LOG_W_MAX);
+	return HEC_OK;
+}
+
+hec_status hec_ml_enc_batch_encrypt(const hec_ml_enc_plan *p, const hec_secret_key *sk,
+                                    hec_ciphertext *const *cts, const float *inputs, size_t count)
 {
 	const hec_context *c = hec_secret_key_context(sk);
 	size_t slots = hec_context_slots(c), in = hec_ml_enc_batch_input_cts(p);
 	if (count < 1 || count > slots)
-		return hec_error_set(HEC_ERR_ARG, "batch encrypt: %zu images; this context holds 1 to %zu", count, slots);
+		return hec_error_set(HEC_ERR_ARG, "batch encrypt: %zu images; this context holds 1 to %zu",
+		                     count, slots);
 	if (hec_context_max_level(c) < hec_ml_enc_batch_depth(p))
-		return hec_error_set(HEC_ERR_MISMATCH, "batch encrypt: the parameters have %zu levels, the model needs %zu",
+		return hec_error_set(HEC_ERR_MISMATCH,
+		                     "batch encrypt: the parameters have %zu levels, the model needs %zu",
 		                     hec_context_max_level(c), hec_ml_enc_batch_depth(p));
 	double *v = malloc(count * sizeof *v);
 	hec_plaintext *pt;
-	hec_status s = v ? hec_plaintext_new(&pt, c) : hec_error_set(HEC_ERR_NOMEM, "batch encrypt: out of memory");
+	hec_status s =
+	    v ? hec_plaintext_new(&pt, c) : hec_error_set(HEC_ERR_NOMEM, "batch encrypt: out of memory");
 	if (s != HEC_OK) {
 		free(v);
 		return s;
 	}
-	double scale = exp2(hec_context_params(c)->log_scale);
+	const double scale = exp2(LOG_IN);
 	for (size_t j = 0; j < in && s == HEC_OK; j++) {
 		for (size_t i = 0; i < count; i++)
 			v[i] = inputs[i * in + j];
@@ -57,21 +164,20 @@ hec_status hec_ml_enc_batch_encrypt(const hec_ml_enc_plan *p, const hec_secret_k
 	return s;
 }
 
-/* One output after the sums: rescale, relinearise if the inputs were
- * unrelinearised squares, add the bias (with the folded activation's
- * offset), square without relinearising, rescale. */
+/* One output after the sums: relinearise if the inputs were
+ * unrelinearised squares, rescale, add the bias (with the folded
+ * activation's offset), square without relinearising or rescaling. */
 static hec_status row_finish(hec_evaluator *ev, hec_ciphertext *y, double add, bool square)
 {
-	hec_status s = hec_ckks_rescale(ev, y, y);
-	if (s == HEC_OK && hec_ciphertext_size(y) == 3)
+	hec_status s = HEC_OK;
+	if (hec_ciphertext_size(y) == 3)
 		s = hec_ckks_relinearize(ev, y, y);
+	if (s == HEC_OK)
+		s = hec_ckks_rescale(ev, y, y);
 	if (s == HEC_OK && add != 0)
 		s = hec_ckks_add_const(ev, y, y, add);
-	if (s == HEC_OK && square) {
+	if (s == HEC_OK && square)
 		s = hec_ckks_mul(ev, y, y, y);
-		if (s == HEC_OK)
-			s = hec_ckks_rescale(ev, y, y);
-	}
 	return s;
 }
 
@@ -131,15 +237,17 @@ static double *matrix_columns(const double *A, size_t rows, size_t lda, const si
 }
 
 /* y[r] (+)= sum_l A[r][cols[l]] x[l] for r < rows, l < n (cols NULL: the
- * first n columns). */
-static hec_status layer_sums(hec_evaluator *ev, hec_ciphertext *const *y, size_t rows, hec_ciphertext *const *x,
-                             size_t n, const double *A, size_t lda, const size_t *cols, bool add)
+ * first n columns), the weights at scale ws. */
+static hec_status layer_sums(hec_evaluator *ev, hec_ciphertext *const *y, size_t rows,
+                             hec_ciphertext *const *x, size_t n, const double *A, size_t lda,
+                             const size_t *cols, bool add, double ws)
 {
 	double *W = matrix_columns(A, rows, lda, cols, n);
 	if (!W)
 		return hec_error_set(HEC_ERR_NOMEM, "batch classify: out of memory");
 	const hec_ciphertext *const *xc = (const hec_ciphertext *const *)x;
-	hec_status s = add ? hec_ckks_lincomb_many_add(ev, y, rows, xc, W, n, 0) : hec_ckks_lincomb_many(ev, y, rows, xc, W, n, 0);
+	hec_status s = add ? hec_ckks_lincomb_many_add(ev, y, rows, xc, W, n, ws)
+	                   : hec_ckks_lincomb_many(ev, y, rows, xc, W, n, ws);
 	free(W);
 	return s;
 }
@@ -172,10 +280,12 @@ static void conv_matrix(const hec_ml_enc_plan *p, double *A0, double *b0, size_t
 			b0[r] = p->bias0[m];
 			for (size_t k = 0; k < p->KK; k++) {
 				size_t ci = k / (p->k * p->k), ky = k / p->k % p->k, kx = k % p->k;
-				long iy = (long)(oy * p->stride + ky) - (long)p->pad, ix = (long)(ox * p->stride + kx) - (long)p->pad;
+				long iy = (long)(oy * p->stride + ky) - (long)p->pad,
+				     ix = (long)(ox * p->stride + kx) - (long)p->pad;
 				if (iy < 0 || ix < 0 || iy >= (long)p->in_h || ix >= (long)p->in_w)
 					continue;
-				A0[r * n_in + (ci * p->in_h + (size_t)iy) * p->in_w + (size_t)ix] += p->w0[m * p->KK + k];
+				A0[r * n_in + (ci * p->in_h + (size_t)iy) * p->in_w + (size_t)ix] +=
+				    p->w0[m * p->KK + k];
 			}
 		}
 }
@@ -203,17 +313,21 @@ static size_t conv_band(const hec_ml_enc_plan *p, size_t *idx, size_t y0, size_t
 }
 
 hec_status hec_ml_enc_batch_classify(const hec_ml_enc_plan *p, hec_evaluator *ev, hec_ciphertext *const *out,
-                                     hec_ciphertext *const *in, void (*progress)(size_t done, size_t total, void *),
-                                     void *user)
+                                     hec_ciphertext *const *in,
+                                     void (*progress)(size_t done, size_t total, void *), void *user)
 {
 	const hec_context *c = hec_ciphertext_context(in[0]);
 	size_t n_in = hec_ml_enc_batch_input_cts(p), n0 = p->maps * p->P;
 	for (size_t j = 0; j < n_in; j++)
-		if (hec_ciphertext_context(in[j]) != c || hec_ciphertext_level(in[j]) != hec_context_max_level(c))
-			return hec_error_set(HEC_ERR_MISMATCH, "batch classify: input %zu is not a fresh ciphertext of these "
-			                     "parameters", j);
+		if (hec_ciphertext_context(in[j]) != c ||
+		    hec_ciphertext_level(in[j]) != hec_context_max_level(c))
+			return hec_error_set(HEC_ERR_MISMATCH,
+			                     "batch classify: input %zu is not a fresh ciphertext of these "
+			                     "parameters",
+			                     j);
 	if (p->nst == 0)
-		return hec_error_set(HEC_ERR_UNSUPPORTED, "batch classify: the model has no layer after the convolution");
+		return hec_error_set(HEC_ERR_UNSUPPORTED,
+		                     "batch classify: the model has no layer after the convolution");
 	const size_t band = CONV_CHUNK / (p->maps * p->ow) ? CONV_CHUNK / (p->maps * p->ow) : 1;
 	const size_t chunk = band * p->maps * p->ow, nchunks = (p->oh + band - 1) / band;
 	size_t total = nchunks + p->nst, done = 0;
@@ -229,6 +343,10 @@ hec_status hec_ml_enc_batch_classify(const hec_ml_enc_plan *p, hec_evaluator *ev
 	                   : hec_error_set(HEC_ERR_NOMEM, "batch classify: out of memory");
 	hec_evaluator **evs = NULL;
 	int nt = 1;
+	double ws0 = 0, ws1 = 0;
+	if (s == HEC_OK)
+		s = layer_weight_scale(&ws0, p, 0, c, hec_ciphertext_level(in[0]),
+		                       hec_ciphertext_scale(in[0]));
 	if (s == HEC_OK)
 		s = thread_evaluators(&evs, &nt, ev);
 	if (s == HEC_OK)
@@ -241,11 +359,14 @@ hec_status hec_ml_enc_batch_classify(const hec_ml_enc_plan *p, hec_evaluator *ev
 			bc[l] = b0[idx[l]];
 			cols[l] = enc_stage1_phys(p, idx[l]);
 		}
-		s = hec_ckks_lincomb_many(ev, xs, C, (const hec_ciphertext *const *)in, Ac, n_in, 0);
+		s = hec_ckks_lincomb_many(ev, xs, C, (const hec_ciphertext *const *)in, Ac, n_in, ws0);
 		if (s == HEC_OK)
 			s = finish_rows(evs, nt, xs, C, bc, p->square0, p->beta0);
+		if (s == HEC_OK && y0 == 0)
+			s = layer_weight_scale(&ws1, p, 1, c, hec_ciphertext_level(xs[0]),
+			                       hec_ciphertext_scale(xs[0]));
 		if (s == HEC_OK)
-			s = layer_sums(ev, y1, rows1, xs, C, st->A, st->period, cols, y0 > 0);
+			s = layer_sums(ev, y1, rows1, xs, C, st->A, st->period, cols, y0 > 0, ws1);
 		if (progress && s == HEC_OK)
 			progress(++done, total, user);
 	}
@@ -272,7 +393,11 @@ hec_status hec_ml_enc_batch_classify(const hec_ml_enc_plan *p, hec_evaluator *ev
 			s = hec_error_set(HEC_ERR_NOMEM, "batch classify: out of memory");
 			break;
 		}
-		s = layer_sums(ev, dst, rows, x, width, st->A, st->period, NULL, false);
+		double ws;
+		s = layer_weight_scale(&ws, p, i + 1, c, hec_ciphertext_level(x[0]),
+		                       hec_ciphertext_scale(x[0]));
+		if (s == HEC_OK)
+			s = layer_sums(ev, dst, rows, x, width, st->A, st->period, NULL, false, ws);
 		if (s == HEC_OK)
 			s = finish_rows(evs, nt, dst, rows, st->bias, st->square, st->beta);
 		free_cts(x, width);
@@ -287,8 +412,8 @@ hec_status hec_ml_enc_batch_classify(const hec_ml_enc_plan *p, hec_evaluator *ev
 	return s;
 }
 
-hec_status hec_ml_enc_batch_decrypt(const hec_ml_enc_plan *p, const hec_secret_key *sk, double *scores, size_t count,
-                                    hec_ciphertext *const *out)
+hec_status hec_ml_enc_batch_decrypt(const hec_ml_enc_plan *p, const hec_secret_key *sk, double *scores,
+                                    size_t count, hec_ciphertext *const *out)
 {
 	const hec_context *c = hec_secret_key_context(sk);
 	size_t slots = hec_context_slots(c);
@@ -296,7 +421,8 @@ hec_status hec_ml_enc_batch_decrypt(const hec_ml_enc_plan *p, const hec_secret_k
 		return hec_error_set(HEC_ERR_ARG, "batch decrypt: %zu images; at most %zu", count, slots);
 	double complex *v = malloc(slots * sizeof *v);
 	hec_plaintext *pt;
-	hec_status s = v ? hec_plaintext_new(&pt, c) : hec_error_set(HEC_ERR_NOMEM, "batch decrypt: out of memory");
+	hec_status s =
+	    v ? hec_plaintext_new(&pt, c) : hec_error_set(HEC_ERR_NOMEM, "batch decrypt: out of memory");
 	if (s != HEC_OK) {
 		free(v);
 		return s;

@@ -49,7 +49,8 @@ static hec_ml_model *random_model(test_rng *r, size_t maps, size_t hidden, bool 
 		hec_ml_layer_t L;
 		hec_ml_model_layer(&L, m, i);
 		float *w = hec_ml_model_weights(m, i), *b = hec_ml_model_bias(m, i);
-		double fan = L.kind == HEC_ML_CONV ? (double)(L.in_c * L.k * L.k) : (double)(L.in_c * L.in_h * L.in_w);
+		double fan =
+		    L.kind == HEC_ML_CONV ? (double)(L.in_c * L.k * L.k) : (double)(L.in_c * L.in_h * L.in_w);
 		for (size_t j = 0; w && j < L.n_weights; j++)
 			w[j] = (float)uni(r, 1.5 / sqrt(fan));
 		for (size_t j = 0; b && j < L.out_c; j++)
@@ -81,8 +82,9 @@ START_TEST(test_plan_matches_model)
 		ck_assert_int_eq(hec_ml_model_forward(m, out, input), HEC_OK);
 		ck_assert_int_eq(hec_ml_enc_plan_simulate(p, sim, input), HEC_OK);
 		for (int i = 0; i < 10; i++)
-			ck_assert_msg(fabs(sim[i] - out[i]) <= 1e-4 * (1 + fabs(out[i])), "class %d: %g vs %g " SEED_FMT, i,
-			              sim[i], (double)out[i], SEED_ARG(&r));
+			ck_assert_msg(fabs(sim[i] - out[i]) <= 1e-4 * (1 + fabs(out[i])),
+			              "class %d: %g vs %g " SEED_FMT, i, sim[i], (double)out[i],
+			              SEED_ARG(&r));
 	}
 	char buf[2048];
 	hec_ml_enc_plan_describe(p, buf, sizeof buf);
@@ -134,7 +136,8 @@ START_TEST(test_encrypted_matches_plain)
 		ck_assert_int_eq(hec_ml_enc_plan_simulate(p, sim, input), HEC_OK);
 		ck_assert_int_eq(hec_ml_enc_encrypt_input(p, sk, in, input), HEC_OK);
 		ck_assert_msg(hec_ml_enc_classify(em, ev, pk, out, in) == HEC_OK, "%s", hec_error_detail());
-		ck_assert_uint_eq(hec_ciphertext_level(out), hec_context_max_level(c) - hec_ml_enc_plan_depth(p));
+		ck_assert_uint_eq(hec_ciphertext_level(out),
+		                  hec_context_max_level(c) - hec_ml_enc_plan_depth(p));
 		ck_assert_int_eq(hec_ml_enc_decrypt_scores(p, sk, out, got), HEC_OK);
 		/* Error bound: CKKS noise at scale 2^36 (fresh ~ 2^-20 relative
 		 * to the values, growing with each layer's l1 norm, here below
@@ -142,8 +145,8 @@ START_TEST(test_encrypted_matches_plain)
 		double maxabs = 0;
 		unsigned a1 = 0, a2 = 0;
 		for (int i = 0; i < 10; i++) {
-			ck_assert_msg(fabs(got[i] - sim[i]) <= 0x1p-8 * (1 + fabs(sim[i])), "class %d: %.9g vs %.9g " SEED_FMT,
-			              i, got[i], sim[i], SEED_ARG(&r));
+			ck_assert_msg(fabs(got[i] - sim[i]) <= 0x1p-8 * (1 + fabs(sim[i])),
+			              "class %d: %.9g vs %.9g " SEED_FMT, i, got[i], sim[i], SEED_ARG(&r));
 			maxabs = fmax(maxabs, fabs(sim[i]));
 			a1 = sim[i] > sim[a1] ? (unsigned)i : a1;
 			a2 = got[i] > got[a2] ? (unsigned)i : a2;
@@ -187,19 +190,19 @@ START_TEST(test_batch_matches_plain)
 	hec_ml_model *m = random_model(&r, 3, 20, false);
 	hec_ml_enc_plan *p;
 	ck_assert_int_eq(hec_ml_enc_plan_new(&p, m), HEC_OK);
-	size_t depth = hec_ml_enc_batch_depth(p);
-	ck_assert_uint_eq(depth, 5);
-	hec_params_t params = {0};
-	params.scheme = HEC_SCHEME_CKKS;
+	/* One level per linear layer (convolution, hidden, output), on the
+	 * plan's own chain: 50-bit base, then the output layer's prime down to
+	 * the convolution's; 128-bit secure at N = 2^14. */
+	ck_assert_uint_eq(hec_ml_enc_batch_depth(p), 3);
+	hec_params_t params;
+	ck_assert_int_eq(hec_ml_enc_batch_params(p, HEC_SECURITY_128, &params), HEC_OK);
+	ck_assert_uint_eq(params.log_n, 14);
+	ck_assert_uint_eq(params.nq, 4);
+	ck_assert_uint_eq(params.q_bits[0], 50);
+	ck_assert_uint_eq(params.q_bits[1], 21 + 56 - 38);
+	ck_assert_uint_eq(params.q_bits[2], 21 + 56 - 28);
+	ck_assert_uint_eq(params.q_bits[3], 21 + 34 - 28);
 	params.log_n = 7; /* 64 slots */
-	params.nq = (unsigned)depth + 1;
-	params.q_bits[0] = 46;
-	for (unsigned i = 1; i < params.nq; i++)
-		params.q_bits[i] = 36;
-	params.np = 1;
-	params.p_bits[0] = 50;
-	params.dnum = params.nq;
-	params.log_scale = 36;
 	hec_context *c;
 	ck_assert_int_eq(hec_context_new_insecure(&c, &params), HEC_OK);
 	hec_secret_key *sk;
@@ -219,7 +222,8 @@ START_TEST(test_batch_matches_plain)
 	for (size_t i = 0; i < count; i++)
 		random_input(&r, m, inputs + i * 784);
 	ck_assert_int_eq(hec_ml_enc_batch_encrypt(p, sk, in, inputs, count), HEC_OK);
-	ck_assert_msg(hec_ml_enc_batch_classify(p, ev, out, in, NULL, NULL) == HEC_OK, "%s", hec_error_detail());
+	ck_assert_msg(hec_ml_enc_batch_classify(p, ev, out, in, NULL, NULL) == HEC_OK, "%s",
+	              hec_error_detail());
 	double *scores = malloc(count * 10 * sizeof *scores);
 	ck_assert_int_eq(hec_ml_enc_batch_decrypt(p, sk, scores, count, out), HEC_OK);
 	for (size_t i = 0; i < count; i++) {
@@ -227,10 +231,40 @@ START_TEST(test_batch_matches_plain)
 		ck_assert_int_eq(hec_ml_enc_plan_simulate(p, sim, inputs + i * 784), HEC_OK);
 		for (int k = 0; k < 10; k++)
 			ck_assert_msg(fabs(scores[i * 10 + k] - sim[k]) <= 0x1p-8 * (1 + fabs(sim[k])),
-			              "image %zu class %d: %.9g vs %.9g " SEED_FMT, i, k, scores[i * 10 + k], sim[k], SEED_ARG(&r));
+			              "image %zu class %d: %.9g vs %.9g " SEED_FMT, i, k, scores[i * 10 + k],
+			              sim[k], SEED_ARG(&r));
 	}
 	/* Too many images for the slots: a clear error. */
 	ck_assert_int_eq(hec_ml_enc_batch_encrypt(p, sk, in, inputs, 65), HEC_ERR_ARG);
+	/* A uniform 36-bit chain with as many levels would leave the hidden
+	 * layer's weights 2^8 of scale after the unrescaled square: refused. */
+	hec_params_t uniform = params;
+	for (unsigned i = 1; i < uniform.nq; i++)
+		uniform.q_bits[i] = 36;
+	hec_context *cu;
+	hec_secret_key *sku;
+	hec_eval_keys *eku;
+	hec_evaluator *evu;
+	ck_assert_int_eq(hec_context_new_insecure(&cu, &uniform), HEC_OK);
+	ck_assert_int_eq(hec_secret_key_new(&sku, cu), HEC_OK);
+	ck_assert_int_eq(hec_eval_keys_new(&eku, sku, true, NULL, 0, false), HEC_OK);
+	ck_assert_int_eq(hec_evaluator_new(&evu, cu, eku), HEC_OK);
+	hec_ciphertext **inu = malloc(nin * sizeof *inu), *outu[10];
+	for (size_t i = 0; i < nin; i++)
+		ck_assert_int_eq(hec_ciphertext_new(&inu[i], cu), HEC_OK);
+	for (int i = 0; i < 10; i++)
+		ck_assert_int_eq(hec_ciphertext_new(&outu[i], cu), HEC_OK);
+	ck_assert_int_eq(hec_ml_enc_batch_encrypt(p, sku, inu, inputs, count), HEC_OK);
+	ck_assert_int_eq(hec_ml_enc_batch_classify(p, evu, outu, inu, NULL, NULL), HEC_ERR_MISMATCH);
+	for (size_t i = 0; i < nin; i++)
+		hec_ciphertext_free(inu[i]);
+	for (int i = 0; i < 10; i++)
+		hec_ciphertext_free(outu[i]);
+	free(inu);
+	hec_evaluator_free(evu);
+	hec_eval_keys_free(eku);
+	hec_secret_key_free(sku);
+	hec_context_free(cu);
 	for (size_t i = 0; i < nin; i++)
 		hec_ciphertext_free(in[i]);
 	for (int i = 0; i < 10; i++)
