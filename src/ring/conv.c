@@ -31,7 +31,7 @@
 
 #include "ring_internal.h"
 
-#define BLOCK 64
+#define BLOCK HEC_CONV_BLOCK
 /* Products y_i [F_i]_t are below (2^61)^2 = 2^122; 64 of them plus a
  * reduced partial sum stay below 2^128. */
 #define CHUNK 64
@@ -123,7 +123,7 @@ hec_status hec_rns_conv_new(hec_rns_conv **out, size_t n, const uint64_t *from, 
 	for (size_t i = 0; i < nf + nt; i++)
 		small &= cv->fm[i].q < HEC_MODULUS_SIMD_MAX;
 	if (small && hec_ntt_kernel_active() != HEC_KERNEL_PORTABLE) {
-		double *dw = malloc((4 * nf + 2 * nt + 2 * nt * nf) * sizeof *dw);
+		double *dw = malloc((4 * nf + 4 * nt + 2 * nt * nf) * sizeof *dw);
 		if (!dw) {
 			hec_rns_conv_free(cv);
 			return hec_error_set(HEC_ERR_NOMEM, "rns_conv: out of memory");
@@ -137,6 +137,8 @@ hec_status hec_rns_conv_new(hec_rns_conv **out, size_t n, const uint64_t *from, 
 		d->tinv = d->t + nt;
 		d->c = d->tinv + nt;
 		d->cq = d->c + nt * nf;
+		d->fneg = d->cq + nt * nf;
+		d->fnegq = d->fneg + nt;
 		for (size_t i = 0; i < nf; i++) {
 			const uint64_t f = cv->fm[i].q, w = cv->fhat_inv[i];
 			d->f[i] = (double)f;
@@ -153,6 +155,9 @@ hec_status hec_rns_conv_new(hec_rns_conv **out, size_t n, const uint64_t *from, 
 				d->c[j * nf + i] = c > t / 2 ? -(double)(t - c) : (double)c;
 				d->cq[j * nf + i] = d->c[j * nf + i] / d->t[j];
 			}
+			const uint64_t fneg = cv->f_negmult_mod_t[j * (nf + 1) + 1];
+			d->fneg[j] = fneg > t / 2 ? -(double)(t - fneg) : (double)fneg;
+			d->fnegq[j] = d->fneg[j] / d->t[j];
 		}
 		cv->avx2 = true;
 	}
@@ -199,8 +204,12 @@ static void conv_ys(const hec_rns_conv *cv, const uint64_t *const *src, uint64_t
 		for (size_t i = 0; i < nf; i++) {
 			const double fi = cv->f_inv[i];
 			const uint64_t *y = ys + i * len;
-			for (size_t k = 0; k < len; k++)
-				est[k] += (double)y[k] * fi;
+			for (size_t k = 0; k < len; k++) {
+				/* A separate product and sum, never contracted to a
+				 * fused multiply-add: the AVX2 kernel rounds the same. */
+				const double p = (double)y[k] * fi;
+				est[k] += p;
+			}
 		}
 		/* est >= 0, so truncating est + 1/2 rounds to nearest. */
 		for (size_t k = 0; k < len; k++)
@@ -362,10 +371,9 @@ static void conv_block(const hec_rns_conv *cv, uint64_t *const *dst, const size_
 {
 	const size_t nf = cv->nf;
 #ifdef HECATE_HAVE_AVX2
-	if (cv->avx2 && mode != HEC_CONV_EXACT && len % 4 == 0) {
+	if (cv->avx2 && len % 4 == 0) {
 		/* The block's rows of doubles take the place of its y_i. */
-		_hec_conv_block_avx2(cv, dst, sel, nsel, src, (double *)(scratch + k0 * nf), mode == HEC_CONV_CENTERED, k0,
-		                     len);
+		_hec_conv_block_avx2(cv, dst, sel, nsel, src, (double *)(scratch + k0 * nf), mode, k0, len);
 		return;
 	}
 #endif

@@ -41,6 +41,7 @@ enum hec_conv_mode {
 struct hec_conv_dbl {
 	double *f, *f_half, *w, *wq;
 	double *t, *tinv, *c, *cq;
+	double *fneg, *fnegq; /* balanced [-F]_{t_j} and its quotient by t_j */
 };
 
 struct hec_rns_conv {
@@ -66,11 +67,12 @@ struct hec_rns_conv {
  * over blocks of coefficients. */
 void _hec_rns_conv_apply_sel(const hec_rns_conv *cv, uint64_t *const *dst, const size_t *sel, size_t nsel,
                              const uint64_t *const *src, uint64_t *scratch, enum hec_conv_mode mode);
+/* Coefficients per block of the conversion (conv.c). */
+#define HEC_CONV_BLOCK 64
 /* The AVX2 block kernel: coefficients [k0, k0 + len), len a multiple of 4
- * and at most the block size; approximate or centered mode; yd: nf * len
- * doubles of scratch. */
+ * and at most HEC_CONV_BLOCK; any mode; yd: nf * len doubles of scratch. */
 void _hec_conv_block_avx2(const hec_rns_conv *cv, uint64_t *const *dst, const size_t *sel, size_t nsel,
-                          const uint64_t *const *src, double *yd, bool centered, size_t k0, size_t len);
+                          const uint64_t *const *src, double *yd, enum hec_conv_mode mode, size_t k0, size_t len);
 /* The portable reference of the same (one target at a time, no
  * specialisation, single-threaded), for tests: results are identical. */
 void _hec_rns_conv_apply_ref(const hec_rns_conv *cv, uint64_t *const *dst, const size_t *sel, size_t nsel,
