@@ -57,7 +57,7 @@ static int run_batch(struct batch_run *b, const struct bench_opts *o, const unsi
 	for (size_t t = 0; threads[t]; t++) {
 		omp_set_num_threads((int)threads[t]);
 		t0 = now_s();
-		if (hec_ml_enc_batch_classify(b->p, b->ev, b->cout, b->cin, NULL, NULL) != HEC_OK)
+		if (hec_ml_enc_batch_classify(b->p, b->ev, NULL, b->cout, b->cin, NULL, NULL) != HEC_OK)
 			return fail("classify");
 		double t_cls = now_s() - t0;
 		if (report) {

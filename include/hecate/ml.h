@@ -616,11 +616,14 @@ hec_status hec_ml_enc_batch_params(const hec_ml_enc_plan *p, hec_security sec, h
 /* inputs: count prepared inputs of hec_ml_model_input_size floats each. */
 hec_status hec_ml_enc_batch_encrypt(const hec_ml_enc_plan *p, const hec_secret_key *sk, hec_ciphertext *const *cts,
                                     const float *inputs, size_t count);
-/* out: output_count ciphertexts.  progress (may be NULL) is called after
- * each layer. */
-hec_status hec_ml_enc_batch_classify(const hec_ml_enc_plan *p, hec_evaluator *ev, hec_ciphertext *const *out,
-                                     hec_ciphertext *const *in, void (*progress)(size_t done, size_t total, void *),
-                                     void *user);
+/* out: output_count ciphertexts, re-randomised with pk (may be NULL: not
+ * re-randomised).  Every slot of an output is an image's score: in a batch
+ * of fewer than N/2 images the other slots hold the scores of a blank
+ * image, which the client could ask for anyway.  progress (may be NULL)
+ * is called after each layer. */
+hec_status hec_ml_enc_batch_classify(const hec_ml_enc_plan *p, hec_evaluator *ev, const hec_public_key *pk,
+                                     hec_ciphertext *const *out, hec_ciphertext *const *in,
+                                     void (*progress)(size_t done, size_t total, void *), void *user);
 /* scores: count x output_count. */
 hec_status hec_ml_enc_batch_decrypt(const hec_ml_enc_plan *p, const hec_secret_key *sk, double *scores, size_t count,
                                     hec_ciphertext *const *out);

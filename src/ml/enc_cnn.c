@@ -679,21 +679,23 @@ hec_status hec_ml_enc_classify(const hec_ml_enc_model *em, hec_evaluator *ev, co
 		s = hec_ckks_mul_plain(ev, out, out, em->mask);
 	if (s == HEC_OK)
 		s = hec_ckks_rescale(ev, out, out);
-	/* Re-randomise: add a fresh encryption of zero, so the output's noise
-	 * does not carry the evaluation's history beyond what the masking
-	 * already hides. */
-	if (s == HEC_OK && pk) {
-		hec_plaintext *zero;
-		s = hec_plaintext_new(&zero, c);
-		if (s == HEC_OK)
-			s = hec_ckks_encode_real(zero, NULL, 0, 1, hec_ciphertext_level(out), hec_ciphertext_scale(out));
-		if (s == HEC_OK)
-			s = hec_encrypt(tmp, pk, zero);
-		if (s == HEC_OK)
-			s = hec_ckks_add(ev, out, out, tmp);
-		hec_plaintext_free(zero);
-	}
+	if (s == HEC_OK && pk)
+		s = enc_rerandomize(ev, pk, out, tmp);
 	hec_ciphertext_free(tmp);
+	return s;
+}
+
+hec_status enc_rerandomize(hec_evaluator *ev, const hec_public_key *pk, hec_ciphertext *ct, hec_ciphertext *tmp)
+{
+	hec_plaintext *zero;
+	hec_status s = hec_plaintext_new(&zero, hec_ciphertext_context(ct));
+	if (s == HEC_OK)
+		s = hec_ckks_encode_real(zero, NULL, 0, 1, hec_ciphertext_level(ct), hec_ciphertext_scale(ct));
+	if (s == HEC_OK)
+		s = hec_encrypt(tmp, pk, zero);
+	if (s == HEC_OK)
+		s = hec_ckks_add(ev, ct, ct, tmp);
+	hec_plaintext_free(zero);
 	return s;
 }
 

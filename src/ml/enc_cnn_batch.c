@@ -312,8 +312,8 @@ static size_t conv_band(const hec_ml_enc_plan *p, size_t *idx, size_t y0, size_t
 	return n;
 }
 
-hec_status hec_ml_enc_batch_classify(const hec_ml_enc_plan *p, hec_evaluator *ev, hec_ciphertext *const *out,
-                                     hec_ciphertext *const *in,
+hec_status hec_ml_enc_batch_classify(const hec_ml_enc_plan *p, hec_evaluator *ev, const hec_public_key *pk,
+                                     hec_ciphertext *const *out, hec_ciphertext *const *in,
                                      void (*progress)(size_t done, size_t total, void *), void *user)
 {
 	const hec_context *c = hec_ciphertext_context(in[0]);
@@ -409,6 +409,13 @@ hec_status hec_ml_enc_batch_classify(const hec_ml_enc_plan *p, hec_evaluator *ev
 	if (s != HEC_OK)
 		free_cts(x, width);
 	thread_evaluators_free(evs, nt);
+	if (s == HEC_OK && pk) {
+		hec_ciphertext *tmp;
+		s = hec_ciphertext_new(&tmp, c);
+		for (size_t i = 0; i < p->n_out && s == HEC_OK; i++)
+			s = enc_rerandomize(ev, pk, out[i], tmp);
+		hec_ciphertext_free(tmp);
+	}
 	return s;
 }
 

@@ -38,4 +38,9 @@ static inline size_t enc_stage1_phys(const struct hec_ml_enc_plan *p, size_t l)
 	return (l / p->P) * p->P_pad + l % p->P;
 }
 
+/* Re-randomise a result: add a fresh public-key encryption of zero (tmp:
+ * any ciphertext of the context, overwritten), so that its noise does not
+ * carry the evaluation's history. */
+hec_status enc_rerandomize(hec_evaluator *ev, const hec_public_key *pk, hec_ciphertext *ct, hec_ciphertext *tmp);
+
 #endif

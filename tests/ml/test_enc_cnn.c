@@ -209,6 +209,8 @@ START_TEST(test_batch_matches_plain)
 	hec_eval_keys *ek;
 	ck_assert_int_eq(hec_secret_key_new(&sk, c), HEC_OK);
 	ck_assert_int_eq(hec_eval_keys_new(&ek, sk, true, NULL, 0, false), HEC_OK);
+	hec_public_key *pk; /* the outputs are re-randomised with it */
+	ck_assert_int_eq(hec_public_key_new(&pk, sk), HEC_OK);
 	hec_evaluator *ev;
 	ck_assert_int_eq(hec_evaluator_new(&ev, c, ek), HEC_OK);
 	size_t nin = hec_ml_enc_batch_input_cts(p), count = 37;
@@ -222,7 +224,7 @@ START_TEST(test_batch_matches_plain)
 	for (size_t i = 0; i < count; i++)
 		random_input(&r, m, inputs + i * 784);
 	ck_assert_int_eq(hec_ml_enc_batch_encrypt(p, sk, in, inputs, count), HEC_OK);
-	ck_assert_msg(hec_ml_enc_batch_classify(p, ev, out, in, NULL, NULL) == HEC_OK, "%s",
+	ck_assert_msg(hec_ml_enc_batch_classify(p, ev, pk, out, in, NULL, NULL) == HEC_OK, "%s",
 	              hec_error_detail());
 	double *scores = malloc(count * 10 * sizeof *scores);
 	ck_assert_int_eq(hec_ml_enc_batch_decrypt(p, sk, scores, count, out), HEC_OK);
@@ -255,7 +257,7 @@ START_TEST(test_batch_matches_plain)
 	for (int i = 0; i < 10; i++)
 		ck_assert_int_eq(hec_ciphertext_new(&outu[i], cu), HEC_OK);
 	ck_assert_int_eq(hec_ml_enc_batch_encrypt(p, sku, inu, inputs, count), HEC_OK);
-	ck_assert_int_eq(hec_ml_enc_batch_classify(p, evu, outu, inu, NULL, NULL), HEC_ERR_MISMATCH);
+	ck_assert_int_eq(hec_ml_enc_batch_classify(p, evu, NULL, outu, inu, NULL, NULL), HEC_ERR_MISMATCH);
 	for (size_t i = 0; i < nin; i++)
 		hec_ciphertext_free(inu[i]);
 	for (int i = 0; i < 10; i++)
@@ -274,6 +276,7 @@ START_TEST(test_batch_matches_plain)
 	free(scores);
 	hec_evaluator_free(ev);
 	hec_eval_keys_free(ek);
+	hec_public_key_free(pk);
 	hec_secret_key_free(sk);
 	hec_context_free(c);
 	hec_ml_enc_plan_free(p);
