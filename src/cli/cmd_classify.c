@@ -25,7 +25,9 @@ static const char usage_text[] =
     "for `hecate decrypt`.  No secret key is read or needed.  Every slot of a result\n"
     "but the scores is masked to zero and the result is re-randomised with the\n"
     "public key before it is written.  With several images, T threads (default: all\n"
-    "cores) classify images side by side; progress goes to stderr.\n"
+    "cores) classify images side by side; progress goes to stderr.  Images encrypted\n"
+    "in the batch layout (keys of `hecate keygen --layout batch`) are classified a\n"
+    "batch of up to N/2 at a time, one image per slot, every slot a score.\n"
     "\n"
     "--dry-run prints, without classifying, the plan's per-layer operation counts\n"
     "(rotations, ct x pt and ct x ct products, rescales), the levels used, the key\n"
@@ -250,6 +252,56 @@ static int dry_run(const char *cmd, const char *mpath, const hec_ml_enc_plan *p,
 	return 0;
 }
 
+/* ---- batch layout --------------------------------------------------------- */
+
+static void batch_progress(size_t done, size_t total, void *user)
+{
+	(void)user;
+	cli_progress("classifying (layers of this batch)", done, total);
+}
+
+/* Classify every batch of fin (after its header `meta`) into o. */
+static hec_status classify_batches(const char *in, FILE *fin, const struct cli_enc_meta *meta, struct cli_out *o,
+                                   const hec_ml_enc_plan *p, const hec_context *c, const hec_public_key *pk,
+                                   const hec_eval_keys *ek, size_t *bytes, double *t_eval)
+{
+	const size_t nin = meta->cts_per_group, nout = meta->n_classes, groups = cli_meta_groups(meta);
+	hec_ciphertext **cin = calloc(nin, sizeof *cin), **cout = calloc(nout, sizeof *cout);
+	hec_evaluator *ev = NULL;
+	hec_status s = cin && cout ? hec_evaluator_new(&ev, c, ek) : hec_error_set(HEC_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < nin && s == HEC_OK; i++)
+		s = hec_ciphertext_new(&cin[i], c);
+	for (size_t i = 0; i < nout && s == HEC_OK; i++)
+		s = hec_ciphertext_new(&cout[i], c);
+	struct cli_enc_meta om = *meta;
+	om.type = CLI_OBJ_SCORES;
+	om.cts_per_group = (uint32_t)nout;
+	if (s == HEC_OK)
+		s = cli_meta_write(o->f, &om);
+	char what[96];
+	for (size_t b = 0; b < groups && s == HEC_OK; b++) {
+		for (size_t g = 0; g < nin && s == HEC_OK; g++) {
+			snprintf(what, sizeof what, "%s: batch %zu, ciphertext %zu", in, b + 1, g + 1);
+			s = cli_read_ct(fin, cin[g], what);
+		}
+		double t0 = cli_now();
+		if (s == HEC_OK)
+			s = hec_ml_enc_batch_classify(p, ev, pk, cout, cin, batch_progress, NULL);
+		*t_eval += cli_now() - t0;
+		for (size_t k = 0; k < nout && s == HEC_OK; k++)
+			s = cli_write_ct(o->f, cout[k], bytes);
+		cli_progress_end();
+	}
+	for (size_t i = 0; cin && i < nin; i++)
+		hec_ciphertext_free(cin[i]);
+	for (size_t i = 0; cout && i < nout; i++)
+		hec_ciphertext_free(cout[i]);
+	free(cin);
+	free(cout);
+	hec_evaluator_free(ev);
+	return s;
+}
+
 /* ---- classify ----------------------------------------------------------- */
 
 int hec_cmd_classify(int argc, char **argv)
@@ -334,10 +386,12 @@ int hec_cmd_classify(int argc, char **argv)
 			fprintf(stderr, "hecate %s: %s: %s\n", cmd, in, hec_error_detail());
 			goto done;
 		}
-		if (meta.model_id != mid || meta.cts_per_image != ncts) {
-			fprintf(stderr, "hecate %s: %s was encrypted for model %016llx (%u ciphertexts per image), not for "
-			        "%s (%016llx, %zu per image)\n", cmd, in, (unsigned long long)meta.model_id,
-			        meta.cts_per_image, mpath, (unsigned long long)mid, ncts);
+		if (meta.layout == CLI_LAYOUT_BATCH)
+			ncts = hec_ml_enc_batch_input_cts(p);
+		if (meta.model_id != mid || meta.cts_per_group != ncts) {
+			fprintf(stderr, "hecate %s: %s was encrypted for model %016llx (%u ciphertexts per %s), not for "
+			        "%s (%016llx, %zu per %s)\n", cmd, in, (unsigned long long)meta.model_id, meta.cts_per_group,
+			        cli_meta_group_name(&meta), mpath, (unsigned long long)mid, ncts, cli_meta_group_name(&meta));
 			goto done;
 		}
 		if ((s = cli_check_cts(fin, &meta, in)) != HEC_OK) {
@@ -393,8 +447,47 @@ int hec_cmd_classify(int argc, char **argv)
 		rc = cli_fail(cmd, s);
 		goto done;
 	}
+	const enum cli_layout key_layout = cli_layout_of(p, hec_context_params(c));
+	if (dry && key_layout != CLI_LAYOUT_LATENCY) {
+		fprintf(stderr, "hecate %s: --dry-run estimates the latency layout; %s holds keys of other parameters (the "
+		        "batch layout's throughput is measured by `hecate-bench ml-batch`)\n", cmd, ekpath);
+		goto done;
+	}
+	if (!dry && key_layout != meta.layout) {
+		fprintf(stderr, "hecate %s: %s is in the %s layout, but %s holds keys for %s\n", cmd, in,
+		        meta.layout == CLI_LAYOUT_BATCH ? "batch" : "latency", ekpath,
+		        key_layout == CLI_LAYOUT_BATCH     ? "the batch layout"
+		        : key_layout == CLI_LAYOUT_LATENCY ? "the latency layout"
+		                                           : "other parameters");
+		goto done;
+	}
 	if (dry) {
 		rc = dry_run(cmd, mpath, p, ekpath, c, pk, ek, key_bytes);
+		goto done;
+	}
+	if (meta.layout == CLI_LAYOUT_BATCH) {
+		double t0 = cli_now(), t_eval = 0;
+		size_t bytes = 0;
+		if (cli_out_open(cmd, &o, out, 0644))
+			goto done;
+		s = classify_batches(in, fin, &meta, &o, p, c, pk, ek, &bytes, &t_eval);
+		if (s == HEC_OK)
+			s = cli_expect_eof(fin, in);
+		if (s != HEC_OK) {
+			rc = cli_fail(cmd, s);
+			goto done;
+		}
+		if (cli_out_commit(cmd, &o, false))
+			goto done;
+		double t = cli_now() - t0;
+		printf("classified:  %u image%s of %s with %s, one per slot in %u batch%s (no secret key involved)\n",
+		       meta.images, meta.images == 1 ? "" : "s", in, mpath, cli_meta_groups(&meta),
+		       cli_meta_groups(&meta) == 1 ? "" : "es");
+		printf("output:      %s (%s: encrypted scores, one image per slot, re-randomised)\n", out,
+		       cli_bytes_str((char[32]){0}, 32, bytes + 160));
+		printf("time:        %.3f s classifying (%.0f images/s), %.3f s in all with reading and writing\n", t_eval,
+		       meta.images / t_eval, t);
+		rc = 0;
 		goto done;
 	}
 
@@ -427,7 +520,7 @@ int hec_cmd_classify(int argc, char **argv)
 		goto done;
 	struct cli_enc_meta om = meta;
 	om.type = CLI_OBJ_SCORES;
-	om.cts_per_image = 1;
+	om.cts_per_group = 1;
 	if (s == HEC_OK)
 		s = cli_meta_write(o.f, &om);
 	/* Images in rounds of one per thread: read the round, classify it

@@ -151,8 +151,15 @@ int hec_cmd_decrypt(int argc, char **argv)
 			goto done;
 		}
 	}
-	if (meta.cts_per_image != 1) {
-		fprintf(stderr, "hecate %s: %s: %u ciphertexts per image; scores take one\n", cmd, in, meta.cts_per_image);
+	const bool batch = meta.layout == CLI_LAYOUT_BATCH;
+	if (meta.cts_per_group != (batch ? meta.n_classes : 1)) {
+		fprintf(stderr, "hecate %s: %s: %u ciphertexts per %s; scores take %u\n", cmd, in, meta.cts_per_group,
+		        cli_meta_group_name(&meta), batch ? meta.n_classes : 1);
+		goto done;
+	}
+	if (batch && meta.batch > hec_context_slots(c)) {
+		fprintf(stderr, "hecate %s: %s: batches of %u images; these parameters hold %zu\n", cmd, in, meta.batch,
+		        hec_context_slots(c));
 		goto done;
 	}
 	if (lpath) {
@@ -178,7 +185,22 @@ int hec_cmd_decrypt(int argc, char **argv)
 	}
 	double t1 = cli_now();
 	char what[96];
-	for (uint32_t i = 0; i < meta.images && s == HEC_OK; i++) {
+	/* Batch layout: ciphertext k of a batch holds class k's score of
+	 * every image of the batch, image j in slot j. */
+	for (uint32_t b = 0; batch && b < cli_meta_groups(&meta) && s == HEC_OK; b++) {
+		const uint32_t first = b * meta.batch, count = meta.images - first < meta.batch ? meta.images - first : meta.batch;
+		for (uint32_t k = 0; k < meta.n_classes && s == HEC_OK; k++) {
+			snprintf(what, sizeof what, "%s: batch %u, class %u", in, b + 1, k + 1);
+			s = cli_read_ct(f, ct, what);
+			if (s == HEC_OK)
+				s = hec_decrypt(pt, sk, ct);
+			if (s == HEC_OK)
+				s = hec_ckks_decode(slots, ns, pt);
+			for (uint32_t j = 0; s == HEC_OK && j < count; j++)
+				scores[(size_t)(first + j) * meta.n_classes + k] = creal(slots[j]);
+		}
+	}
+	for (uint32_t i = 0; !batch && i < meta.images && s == HEC_OK; i++) {
 		snprintf(what, sizeof what, "%s: image %u", in, i + 1);
 		s = cli_read_ct(f, ct, what);
 		double *sc = scores + (size_t)i * meta.n_classes;

@@ -17,7 +17,9 @@ static const char usage_text[] =
     "Encrypt images for classification by MODEL (client side) with the secret key in\n"
     "DIR/secret.key (written by `hecate keygen`; --keys may also name the file).\n"
     "Each image becomes the model plan's few ciphertexts (the first convolution's\n"
-    "receptive fields, unrolled), encrypted symmetrically with a fresh seed.\n"
+    "receptive fields, unrolled), encrypted symmetrically with a fresh seed; with\n"
+    "keys of `hecate keygen --layout batch`, the images go one per slot instead,\n"
+    "in batches of up to N/2 (one ciphertext per pixel and batch).\n"
     "\n"
     "Images: PNG, JPEG or PGM files, 28x28 (--resize area-resamples any size first),\n"
     "light ink on a dark background as in MNIST (--invert for dark ink on white).\n"
@@ -43,21 +45,6 @@ static unsigned argmax_label(const hec_ml_model *m, const float *scores)
 		if (scores[i] > scores[best])
 			best = i;
 	return hec_ml_model_class_label(m, best);
-}
-
-/* Same parameters as the plan asks for (keys of this model's keygen). */
-static bool params_match(const hec_params_t *a, const hec_params_t *b)
-{
-	if (a->log_n != b->log_n || a->nq != b->nq || a->np != b->np || a->dnum != b->dnum ||
-	    a->log_scale != b->log_scale)
-		return false;
-	for (unsigned i = 0; i < a->nq; i++)
-		if (a->q_bits[i] != b->q_bits[i])
-			return false;
-	for (unsigned i = 0; i < a->np; i++)
-		if (a->p_bits[i] != b->p_bits[i])
-			return false;
-	return true;
 }
 
 int hec_cmd_encrypt(int argc, char **argv)
@@ -155,25 +142,25 @@ int hec_cmd_encrypt(int argc, char **argv)
 		rc = cli_fail(cmd, s);
 		goto done;
 	}
-	hec_params_t want;
-	if ((s = hec_ml_enc_plan_params(p, &want)) != HEC_OK) {
-		rc = cli_fail(cmd, s);
+	const enum cli_layout layout = cli_layout_of(p, hec_context_params(c));
+	if (!layout) {
+		fprintf(stderr, "hecate %s: the keys in %s were made for other parameters (%zu levels) than %s needs in "
+		        "either layout: run `hecate keygen --model %s` for this model\n", cmd, keys,
+		        hec_context_max_level(c), mpath, mpath);
 		goto done;
 	}
-	if (!params_match(hec_context_params(c), &want)) {
-		fprintf(stderr, "hecate %s: the keys in %s were made for other parameters (%zu levels) than %s needs "
-		        "(%u levels): run `hecate keygen --model %s` for this model\n", cmd, keys,
-		        hec_context_max_level(c), mpath, want.nq - 1, mpath);
-		goto done;
-	}
+	const bool batch = layout == CLI_LAYOUT_BATCH;
+	const size_t per_batch = batch ? hec_context_slots(c) : 1;
 
 	/* Every input first, so a bad image fails before any encryption. */
 	insize = hec_ml_model_input_size(m);
-	ncts = hec_ml_enc_plan_input_cts(p);
+	ncts = batch ? hec_ml_enc_batch_input_cts(p) : hec_ml_enc_plan_input_cts(p);
 	struct cli_enc_meta meta = {.type = CLI_OBJ_INPUTS,
 	                            .fingerprint = hec_context_fingerprint(c),
+	                            .layout = layout,
+	                            .batch = batch ? (uint32_t)per_batch : 0,
 	                            .images = (uint32_t)nimg,
-	                            .cts_per_image = (uint32_t)ncts};
+	                            .cts_per_group = (uint32_t)ncts};
 	if ((s = cli_meta_from_model(&meta, m)) != HEC_OK) {
 		rc = cli_fail(cmd, s);
 		goto done;
@@ -250,13 +237,16 @@ int hec_cmd_encrypt(int argc, char **argv)
 	s = cli_meta_write(o.f, &meta);
 	double t_enc = 0, t0 = cli_now();
 	size_t bytes = 0;
-	for (size_t i = 0; i < nimg && s == HEC_OK; i++) {
+	/* Group by group: an image, or a batch of images one per slot. */
+	for (size_t i = 0; i < nimg && s == HEC_OK; i += per_batch) {
+		const size_t count = nimg - i < per_batch ? nimg - i : per_batch;
 		double t1 = cli_now();
-		s = hec_ml_enc_encrypt_input(p, sk, cts, inputs + i * insize);
+		s = batch ? hec_ml_enc_batch_encrypt(p, sk, cts, inputs + i * insize, count)
+		          : hec_ml_enc_encrypt_input(p, sk, cts, inputs + i * insize);
 		t_enc += cli_now() - t1;
 		for (size_t g = 0; g < ncts && s == HEC_OK; g++)
 			s = cli_write_ct(o.f, cts[g], &bytes);
-		cli_progress("encrypting", i + 1, nimg);
+		cli_progress("encrypting", i + count, nimg);
 	}
 	cli_progress_end();
 	if (s != HEC_OK) {
@@ -281,8 +271,13 @@ int hec_cmd_encrypt(int argc, char **argv)
 		goto done;
 	double t_all = cli_now() - t0;
 	char b1[32];
-	printf("encrypted:   %zu image%s from %s, %zu ciphertexts each (parameters %016llx)\n", nimg,
-	       nimg == 1 ? "" : "s", dsname ? dsname : "image files", ncts, (unsigned long long)meta.fingerprint);
+	if (batch)
+		printf("encrypted:   %zu image%s from %s, one per slot: %u batch%s of %zu ciphertexts (parameters "
+		       "%016llx)\n", nimg, nimg == 1 ? "" : "s", dsname ? dsname : "image files", cli_meta_groups(&meta),
+		       cli_meta_groups(&meta) == 1 ? "" : "es", ncts, (unsigned long long)meta.fingerprint);
+	else
+		printf("encrypted:   %zu image%s from %s, %zu ciphertexts each (parameters %016llx)\n", nimg,
+		       nimg == 1 ? "" : "s", dsname ? dsname : "image files", ncts, (unsigned long long)meta.fingerprint);
 	printf("output:      %s (%s, %s per image)\n", out, cli_bytes_str(b1, sizeof b1, bytes + 160),
 	       cli_bytes_str((char[32]){0}, 32, bytes / nimg));
 	if (labels)

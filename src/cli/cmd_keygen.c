@@ -11,7 +11,7 @@
 #include "ml_util.h"
 
 static const char usage_text[] =
-    "usage: hecate keygen --model MODEL.hcm --out DIR [--threads T]\n"
+    "usage: hecate keygen --model MODEL.hcm --out DIR [--layout latency|batch] [--threads T]\n"
     "\n"
     "Generate the keys for classifying images encrypted under MODEL (client side).\n"
     "DIR is created if missing (mode 0700) and receives two files:\n"
@@ -26,7 +26,15 @@ static const char usage_text[] =
     "\n"
     "The CKKS parameters are derived from the model (its packing plan's depth),\n"
     "128-bit secure by the Homomorphic Encryption Standard; `hecate info FILE`\n"
-    "prints them.  The secret comes from the operating system's CSPRNG.\n";
+    "prints them.  The secret comes from the operating system's CSPRNG.\n"
+    "\n"
+    "--layout picks how images are packed, which the keys then fix for encrypt,\n"
+    "classify and decrypt:\n"
+    "  latency  (default) one image per ciphertext group: the fastest answer for\n"
+    "           a few images (rotation keys included);\n"
+    "  batch    one image per slot, up to N/2 = 8192 images per batch in the same\n"
+    "           time as one: the most images per second (relinearisation key\n"
+    "           only, no rotations).\n";
 
 /* mkdir -p: missing parents 0755, the key directory itself 0700. */
 static int mkdir_p(const char *dir)
@@ -52,6 +60,7 @@ int hec_cmd_keygen(int argc, char **argv)
 {
 	const char *cmd = "keygen", *mpath = NULL, *dir = NULL, *v;
 	unsigned long long threads = 0;
+	enum cli_layout layout = CLI_LAYOUT_LATENCY;
 	for (int i = 1; i < argc; i++) {
 		int r;
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -69,6 +78,14 @@ int hec_cmd_keygen(int argc, char **argv)
 		} else if ((r = cli_opt(cmd, argc, argv, &i, "--threads", &v))) {
 			if (r < 0 || cli_uint(cmd, "--threads", v, 1, 1024, &threads))
 				return 2;
+		} else if ((r = cli_opt(cmd, argc, argv, &i, "--layout", &v))) {
+			if (r < 0)
+				return 2;
+			if (strcmp(v, "latency") && strcmp(v, "batch")) {
+				fprintf(stderr, "hecate %s: --layout %s: expected latency or batch\n", cmd, v);
+				return 2;
+			}
+			layout = strcmp(v, "batch") ? CLI_LAYOUT_LATENCY : CLI_LAYOUT_BATCH;
 		} else {
 			fprintf(stderr, "hecate %s: unexpected argument '%s'; see `hecate keygen --help`\n", cmd, argv[i]);
 			return 2;
@@ -109,7 +126,7 @@ int hec_cmd_keygen(int argc, char **argv)
 	if (cli_load_model_plan(cmd, mpath, &m, &p))
 		goto done;
 	hec_params_t params;
-	hec_status s = hec_ml_enc_plan_params(p, &params);
+	hec_status s = cli_layout_params(p, layout, &params);
 	if (s == HEC_OK)
 		s = hec_context_new(&c, &params);
 	if (s != HEC_OK) {
@@ -125,7 +142,7 @@ int hec_cmd_keygen(int argc, char **argv)
 		goto done;
 	}
 	size_t nsteps = 0;
-	if (cli_plan_steps(p, &steps, &nsteps)) {
+	if (layout == CLI_LAYOUT_LATENCY && cli_plan_steps(p, &steps, &nsteps)) {
 		rc = cli_fail(cmd, HEC_ERR_NOMEM);
 		goto done;
 	}
@@ -173,11 +190,17 @@ int hec_cmd_keygen(int argc, char **argv)
 	char b1[32], b2[32], b3[32];
 	printf("model:       %s\n", mpath);
 	hec_context_describe(c, stdout);
-	printf("plan:        depth %zu, %zu ciphertexts per image, %zu rotation keys:", hec_ml_enc_plan_depth(p),
-	       hec_ml_enc_plan_input_cts(p), nsteps);
-	for (size_t i = 0; i < nsteps; i++)
-		printf(" %lld", (long long)steps[i]);
-	printf("\n");
+	if (layout == CLI_LAYOUT_BATCH) {
+		printf("plan:        batch layout: up to %zu images per batch, one per slot; %zu ciphertexts per batch, "
+		       "%zu levels (one per linear layer), no rotation keys\n", hec_context_slots(c),
+		       hec_ml_enc_batch_input_cts(p), hec_ml_enc_batch_depth(p));
+	} else {
+		printf("plan:        depth %zu, %zu ciphertexts per image, %zu rotation keys:", hec_ml_enc_plan_depth(p),
+		       hec_ml_enc_plan_input_cts(p), nsteps);
+		for (size_t i = 0; i < nsteps; i++)
+			printf(" %lld", (long long)steps[i]);
+		printf("\n");
+	}
 	printf("secret key:  %s (%s, mode 0600)\n", skpath, cli_bytes_str(b1, sizeof b1, l_par + l_sk));
 	printf("eval keys:   %s (%s: public key %s, relinearisation + %zu rotation keys %s)\n", ekpath,
 	       cli_bytes_str(b1, sizeof b1, l_par + l_pk + l_ek), cli_bytes_str(b2, sizeof b2, l_pk), nsteps,

@@ -12,9 +12,9 @@
 #include "enc_util.h"
 #include "ml_util.h"
 
-#define META_VERSION 1u
 #define META_PAYLOAD (4 + 4 + 4 + 8 + 4 + 4 * HEC_ML_MAX_CLASSES + HEC_ML_DATASET_NAME_MAX)
 #define MAX_CTS_PER_IMAGE 1024u
+#define MAX_BATCH 65536u /* N / 2 at N = 2^17 */
 
 /* Prefix the current error detail: "<prefix>: <detail>".  The detail is
  * copied first, since it lives in the buffer hec_error_set writes. */
@@ -80,24 +80,27 @@ static uint64_t get(const uint8_t *p, int n)
 
 hec_status cli_meta_write(FILE *f, const struct cli_enc_meta *meta)
 {
-	uint8_t b[HEC_FILE_HEADER_SIZE + META_PAYLOAD] = {0}, *p = b + HEC_FILE_HEADER_SIZE;
+	uint8_t b[HEC_FILE_HEADER_SIZE + META_PAYLOAD + 4] = {0}, *p = b + HEC_FILE_HEADER_SIZE;
 	memcpy(b, HEC_FILE_MAGIC, 8);
 	put(b + 8, 1, 2);
 	put(b + 10, HEC_FILE_HEADER_SIZE, 2);
 	put(b + 12, meta->type, 4);
 	put(b + 16, meta->fingerprint, 8);
-	put(b + 24, META_PAYLOAD, 8);
-	put(p, META_VERSION, 4);
+	const size_t len = META_PAYLOAD + (meta->layout == CLI_LAYOUT_BATCH ? 4 : 0);
+	put(b + 24, len, 8);
+	put(p, meta->layout, 4);
 	put(p + 4, meta->images, 4);
-	put(p + 8, meta->cts_per_image, 4);
+	put(p + 8, meta->cts_per_group, 4);
 	put(p + 12, meta->model_id, 8);
 	put(p + 20, meta->n_classes, 4);
 	for (int i = 0; i < HEC_ML_MAX_CLASSES; i++)
 		put(p + 24 + 4 * i, meta->labels[i], 4);
 	memcpy(p + 24 + 4 * HEC_ML_MAX_CLASSES, meta->dataset, HEC_ML_DATASET_NAME_MAX);
-	put(b + 32, crc32(0L, p, META_PAYLOAD), 4);
+	if (meta->layout == CLI_LAYOUT_BATCH)
+		put(p + META_PAYLOAD, meta->batch, 4);
+	put(b + 32, crc32(0L, p, len), 4);
 	put(b + 36, crc32(0L, b, 36), 4);
-	if (fwrite(b, 1, sizeof b, f) != sizeof b)
+	if (fwrite(b, 1, HEC_FILE_HEADER_SIZE + len, f) != HEC_FILE_HEADER_SIZE + len)
 		return hec_error_set(HEC_ERR_IO, "write error: %s", strerror(errno));
 	return HEC_OK;
 }
@@ -111,7 +114,7 @@ static const char *meta_kind(uint32_t type)
 
 hec_status cli_meta_read(FILE *f, struct cli_enc_meta *meta, uint32_t want)
 {
-	uint8_t b[HEC_FILE_HEADER_SIZE + META_PAYLOAD];
+	uint8_t b[HEC_FILE_HEADER_SIZE + META_PAYLOAD + 4];
 	size_t got = fread(b, 1, HEC_FILE_HEADER_SIZE, f);
 	if (got >= 10 && !memcmp(b, "HECATE", 6) && get(b + 6, 2) == HEC_FORMAT_VERSION)
 		return hec_error_set(HEC_ERR_FORMAT, "this file starts with a %s object, not with the header of %s",
@@ -126,27 +129,35 @@ hec_status cli_meta_read(FILE *f, struct cli_enc_meta *meta, uint32_t want)
 		                     "images nor encrypted scores", h.type);
 	if (want && h.type != want)
 		return hec_error_set(HEC_ERR_FORMAT, "this file holds %s; expected %s", meta_kind(h.type), meta_kind(want));
-	if (h.payload_len != META_PAYLOAD)
-		return hec_error_set(HEC_ERR_FORMAT, "header payload of %llu bytes, expected %d",
-		                     (unsigned long long)h.payload_len, META_PAYLOAD);
+	if (h.payload_len != META_PAYLOAD && h.payload_len != META_PAYLOAD + 4)
+		return hec_error_set(HEC_ERR_FORMAT, "header payload of %llu bytes, expected %d or %d",
+		                     (unsigned long long)h.payload_len, META_PAYLOAD, META_PAYLOAD + 4);
 	const uint8_t *p = b + HEC_FILE_HEADER_SIZE;
-	if (fread(b + HEC_FILE_HEADER_SIZE, 1, META_PAYLOAD, f) != META_PAYLOAD)
+	const size_t len = (size_t)h.payload_len;
+	if (fread(b + HEC_FILE_HEADER_SIZE, 1, len, f) != len)
 		return hec_error_set(HEC_ERR_FORMAT, "truncated header");
-	if (crc32(0L, p, META_PAYLOAD) != h.payload_crc)
+	if (crc32(0L, p, (uInt)len) != h.payload_crc)
 		return hec_error_set(HEC_ERR_CHECKSUM, "header checksum mismatch: the file is corrupt");
-	if (get(p, 4) != META_VERSION)
-		return hec_error_set(HEC_ERR_UNSUPPORTED, "layout version %llu is not supported (this is version %u)",
-		                     (unsigned long long)get(p, 4), META_VERSION);
+	meta->layout = (uint32_t)get(p, 4);
+	if (meta->layout != CLI_LAYOUT_LATENCY && meta->layout != CLI_LAYOUT_BATCH)
+		return hec_error_set(HEC_ERR_UNSUPPORTED, "layout %u is not supported (1: latency, 2: batch)",
+		                     meta->layout);
+	if (len != META_PAYLOAD + (meta->layout == CLI_LAYOUT_BATCH ? 4 : 0))
+		return hec_error_set(HEC_ERR_FORMAT, "header payload of %zu bytes for layout %u", len, meta->layout);
+	meta->batch = meta->layout == CLI_LAYOUT_BATCH ? (uint32_t)get(p + META_PAYLOAD, 4) : 0;
+	if (meta->layout == CLI_LAYOUT_BATCH && (meta->batch < 1 || meta->batch > MAX_BATCH))
+		return hec_error_set(HEC_ERR_FORMAT, "%u images per batch is out of range (1..%u)", meta->batch,
+		                     MAX_BATCH);
 	meta->type = h.type;
 	meta->fingerprint = h.fingerprint;
 	meta->images = (uint32_t)get(p + 4, 4);
-	meta->cts_per_image = (uint32_t)get(p + 8, 4);
+	meta->cts_per_group = (uint32_t)get(p + 8, 4);
 	meta->model_id = get(p + 12, 8);
 	meta->n_classes = (uint32_t)get(p + 20, 4);
-	if (meta->images < 1 || meta->images > CLI_MAX_IMAGES || meta->cts_per_image < 1 ||
-	    meta->cts_per_image > MAX_CTS_PER_IMAGE || meta->n_classes < 1 || meta->n_classes > HEC_ML_MAX_CLASSES)
+	if (meta->images < 1 || meta->images > CLI_MAX_IMAGES || meta->cts_per_group < 1 ||
+	    meta->cts_per_group > MAX_CTS_PER_IMAGE || meta->n_classes < 1 || meta->n_classes > HEC_ML_MAX_CLASSES)
 		return hec_error_set(HEC_ERR_FORMAT, "header counts out of range (%u images, %u ciphertexts each, %u "
-		                     "classes)", meta->images, meta->cts_per_image, meta->n_classes);
+		                     "classes)", meta->images, meta->cts_per_group, meta->n_classes);
 	for (int i = 0; i < HEC_ML_MAX_CLASSES; i++) {
 		meta->labels[i] = (unsigned)get(p + 24 + 4 * i, 4);
 		if (meta->labels[i] > 255)
@@ -158,11 +169,26 @@ hec_status cli_meta_read(FILE *f, struct cli_enc_meta *meta, uint32_t want)
 	return HEC_OK;
 }
 
+uint32_t cli_meta_groups(const struct cli_enc_meta *meta)
+{
+	return meta->layout == CLI_LAYOUT_BATCH ? (meta->images + meta->batch - 1) / meta->batch : meta->images;
+}
+
+const char *cli_meta_group_name(const struct cli_enc_meta *meta)
+{
+	return meta->layout == CLI_LAYOUT_BATCH ? "batch" : "image";
+}
+
 void cli_meta_describe(const struct cli_enc_meta *meta, FILE *out)
 {
 	fprintf(out, "contents:  %s\n", meta_kind(meta->type));
-	fprintf(out, "images:    %u, %u ciphertext%s each\n", meta->images, meta->cts_per_image,
-	        meta->cts_per_image == 1 ? "" : "s");
+	if (meta->layout == CLI_LAYOUT_BATCH)
+		fprintf(out, "images:    %u, one per slot (batch layout): %u batch%s of up to %u, %u ciphertext%s each\n",
+		        meta->images, cli_meta_groups(meta), cli_meta_groups(meta) == 1 ? "" : "es", meta->batch,
+		        meta->cts_per_group, meta->cts_per_group == 1 ? "" : "s");
+	else
+		fprintf(out, "images:    %u, %u ciphertext%s each\n", meta->images, meta->cts_per_group,
+		        meta->cts_per_group == 1 ? "" : "s");
 	fprintf(out, "model:     id %016llx, data set %s, classes", (unsigned long long)meta->model_id,
 	        meta->dataset);
 	for (uint32_t i = 0; i < meta->n_classes; i++)
@@ -533,7 +559,7 @@ int cli_info_enc(const char *path)
 		return 1;
 	}
 	cli_meta_describe(&meta, stdout);
-	uint64_t want = (uint64_t)meta.images * meta.cts_per_image, n = 0, bytes = 0;
+	uint64_t want = (uint64_t)cli_meta_groups(&meta) * meta.cts_per_group, n = 0, bytes = 0;
 	int rc = 0;
 	for (; n < want; n++) {
 		uint8_t *buf;
@@ -608,13 +634,13 @@ hec_status cli_check_cts(FILE *f, const struct cli_enc_meta *meta, const char *p
 	if (start < 0)
 		return hec_error_set(HEC_ERR_IO, "%s: cannot seek: %s", path, strerror(errno));
 	hec_status s = HEC_OK;
-	uint64_t want = (uint64_t)meta->images * meta->cts_per_image;
+	uint64_t want = (uint64_t)cli_meta_groups(meta) * meta->cts_per_group;
 	for (uint64_t n = 0; n < want && s == HEC_OK; n++) {
-		uint64_t img = n / meta->cts_per_image + 1, k = n % meta->cts_per_image + 1;
+		uint64_t img = n / meta->cts_per_group + 1, k = n % meta->cts_per_group + 1;
 		int ch = fgetc(f);
 		if (ch == EOF) {
-			s = hec_error_set(HEC_ERR_FORMAT, "%s: image %llu, ciphertext %llu is missing: the file is truncated",
-			                  path, (unsigned long long)img, (unsigned long long)k);
+			s = hec_error_set(HEC_ERR_FORMAT, "%s: %s %llu, ciphertext %llu is missing: the file is truncated",
+			                  path, cli_meta_group_name(meta), (unsigned long long)img, (unsigned long long)k);
 			break;
 		}
 		ungetc(ch, f);
@@ -633,11 +659,44 @@ hec_status cli_check_cts(FILE *f, const struct cli_enc_meta *meta, const char *p
 			free(buf);
 		}
 		if (s != HEC_OK)
-			s = wrap(s, "%s: image %llu, ciphertext %llu", path, (unsigned long long)img, (unsigned long long)k);
+			s = wrap(s, "%s: %s %llu, ciphertext %llu", path, cli_meta_group_name(meta), (unsigned long long)img,
+			         (unsigned long long)k);
 	}
 	if (s == HEC_OK)
 		s = cli_expect_eof(f, path);
 	if (fseek(f, start, SEEK_SET) != 0 && s == HEC_OK)
 		s = hec_error_set(HEC_ERR_IO, "%s: cannot seek: %s", path, strerror(errno));
 	return s;
+}
+
+hec_status cli_layout_params(const hec_ml_enc_plan *p, enum cli_layout layout, hec_params_t *out)
+{
+	return layout == CLI_LAYOUT_BATCH ? hec_ml_enc_batch_params(p, HEC_SECURITY_128, out)
+	                                  : hec_ml_enc_plan_params(p, out);
+}
+
+/* Same parameters (as keygen made them). */
+static bool params_match(const hec_params_t *a, const hec_params_t *b)
+{
+	if (a->log_n != b->log_n || a->nq != b->nq || a->np != b->np || a->dnum != b->dnum ||
+	    a->log_scale != b->log_scale)
+		return false;
+	for (unsigned i = 0; i < a->nq; i++)
+		if (a->q_bits[i] != b->q_bits[i])
+			return false;
+	for (unsigned i = 0; i < a->np; i++)
+		if (a->p_bits[i] != b->p_bits[i])
+			return false;
+	return true;
+}
+
+enum cli_layout cli_layout_of(const hec_ml_enc_plan *p, const hec_params_t *have)
+{
+	static const enum cli_layout all[] = {CLI_LAYOUT_LATENCY, CLI_LAYOUT_BATCH};
+	for (size_t i = 0; i < 2; i++) {
+		hec_params_t want;
+		if (cli_layout_params(p, all[i], &want) == HEC_OK && params_match(have, &want))
+			return all[i];
+	}
+	return 0;
 }

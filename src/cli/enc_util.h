@@ -7,9 +7,15 @@
  *                   [parameters][secret key]
  *   DIR/eval.keys   for the server: [parameters][public key][evaluation
  *                   keys: relinearisation + exactly the plan's rotations]
- *   x.ct            encrypted images: [inputs header][ciphertext] x (images
- *                   x ciphertexts per image), image-major
- *   y.ct            encrypted scores: [scores header][ciphertext] x images
+ *   x.ct            encrypted images: [inputs header][ciphertext] x (groups
+ *                   x ciphertexts per group), group-major
+ *   y.ct            encrypted scores: [scores header][ciphertext] x groups
+ *
+ * A group is one image in the latency layout (the plan's ciphertexts per
+ * image; one score ciphertext), or one batch of up to N/2 images, one per
+ * slot, in the batch layout (one ciphertext per input pixel or per score).
+ * The keys decide the layout: `keygen --layout batch` makes parameters for
+ * the batch chain (hec_ml_enc_batch_params), and encrypt follows them.
  *
  * The two ciphertext files start with a small header object in the model
  * file's framing (40-byte "HECATE\r\n" header, types "EIMG" and "ESCR",
@@ -18,9 +24,10 @@
  * ciphertexts mean, so a reader can refuse a file for another model or a
  * file cut at an object boundary before decrypting garbage:
  *
- *   u32 layout version (1)     u32 images      u32 ciphertexts per image
+ *   u32 layout (1 latency, 2 batch)  u32 images  u32 ciphertexts per group
  *   u64 model id (FNV-1a 64 of the model's serialization)
  *   u32 classes  u32 class label[16]  char data set[32] (NUL padded)
+ *   layout 2 only: u32 images per batch
  *
  * Nothing in x.ct or y.ct is secret beyond the ciphertexts: the model id,
  * the image count and the class labels are what the server knows anyway.
@@ -45,11 +52,15 @@
 /* Largest image count of one ciphertext file. */
 #define CLI_MAX_IMAGES 100000u
 
+enum cli_layout { CLI_LAYOUT_LATENCY = 1, CLI_LAYOUT_BATCH = 2 };
+
 struct cli_enc_meta {
 	uint32_t type;        /* CLI_OBJ_INPUTS or CLI_OBJ_SCORES */
 	uint64_t fingerprint; /* of the parameters */
 	uint64_t model_id;
-	uint32_t images, cts_per_image;
+	uint32_t layout;      /* enum cli_layout */
+	uint32_t batch;       /* batch layout: images per batch (the last may hold fewer) */
+	uint32_t images, cts_per_group;
 	uint32_t n_classes;
 	unsigned labels[HEC_ML_MAX_CLASSES];
 	char dataset[HEC_ML_DATASET_NAME_MAX];
@@ -58,6 +69,17 @@ struct cli_enc_meta {
 /* FNV-1a 64 of the model's serialization: names a model in ciphertext
  * files (an identifier, not an authenticator). */
 hec_status cli_model_id(uint64_t *id, const hec_ml_model *m);
+
+/* Groups in the file: images (latency layout) or batches. */
+uint32_t cli_meta_groups(const struct cli_enc_meta *meta);
+/* "image" or "batch". */
+const char *cli_meta_group_name(const struct cli_enc_meta *meta);
+
+/* The parameters of `layout` for a plan. */
+hec_status cli_layout_params(const hec_ml_enc_plan *p, enum cli_layout layout, hec_params_t *out);
+/* The layout whose parameters `have` are (keys of `hecate keygen --model
+ * M [--layout batch]`); 0 if neither. */
+enum cli_layout cli_layout_of(const hec_ml_enc_plan *p, const hec_params_t *have);
 
 /* Fill meta's model fields (id, classes, data set) from a model. */
 hec_status cli_meta_from_model(struct cli_enc_meta *meta, const hec_ml_model *m);

@@ -206,4 +206,53 @@ expect_in "decrypt truncated message" "truncated"
 ok "secret.key still 0600 and unchanged" [ "$(stat -c %a "$keys/secret.key")" = 600 ]
 ok "secret.key bytes unchanged" cmp -s "$keys/secret.key" "$tmp/secret.copy"
 
+# ---- the batch layout: three images, one per slot ----
+# A second digit-like image (a "7": top bar and a stroke down) and the
+# "1" shifted by two pixels.
+awk 'BEGIN { print "P2"; print "28 28"; print 255
+	for (y = 0; y < 28; y++) { s = ""
+		for (x = 0; x < 28; x++) s = s (((y >= 5 && y <= 7 && x >= 6 && x <= 21) || (y > 7 && y <= 23 && x >= 19 - (y - 8) / 3 && x <= 21 - (y - 8) / 3)) ? 255 : 0) " "
+		print s } }' > "$tmp/seven.pgm"
+pgm 28 28 | awk 'NR <= 3 { print; next } { print "0 0 " $0 }' | awk 'NR <= 3 { print; next } { $27 = ""; $28 = ""; print }' > "$tmp/shifted.pgm"
+bkeys=$tmp/batch/keys bserver=$tmp/batch/server
+mkdir -p "$bserver"
+cd "$tmp/batch" || exit 1
+check "keygen --layout bogus" 2 "$HECATE" keygen --model "$model" --out "$bkeys" --layout bogus
+check "keygen --layout batch" 0 "$HECATE" keygen --model "$model" --out "$bkeys" --layout batch
+expect_in "keygen batch plan" "batch layout"
+expect_in "keygen batch: no rotation keys" "no rotation keys"
+check "encrypt batch" 0 "$HECATE" encrypt --keys "$bkeys" --model "$model" "$tmp/one.pgm" "$tmp/seven.pgm" \
+	"$tmp/shifted.pgm" --out x.ct --labels x.labels
+expect_in "encrypt batch: one per slot" "one per slot: 1 batch of 784"
+check "info batch x.ct" 0 "$HECATE" info x.ct
+expect_in "info batch layout" "batch layout"
+expect_in "info batch checked" "784 ciphertexts"
+cp "$model" "$bkeys/eval.keys" x.ct "$bserver/"
+cd "$bserver" || exit 1
+check "classify batch images with latency keys" 1 "$HECATE" classify --model "$(basename "$model")" \
+	--eval-keys "$keys/eval.keys" x.ct --out keep.ct
+expect_in "batch vs latency keys message" "different keygen runs"
+check "classify --dry-run with batch keys" 1 "$HECATE" classify --model "$(basename "$model")" \
+	--eval-keys eval.keys --dry-run
+expect_in "dry run batch keys message" "latency layout"
+check "classify batch" 0 "$HECATE" classify --model "$(basename "$model")" --eval-keys eval.keys x.ct --out y.ct
+expect_in "classify batch summary" "one per slot in 1 batch"
+expect_in "classify batch rate" "images/s"
+ok "batch server: no secret key" [ -z "$(ls -A | grep -i secret)" ]
+head -c 3000000 x.ct > short.ct
+check "classify a truncated batch" 1 "$HECATE" classify --model "$(basename "$model")" --eval-keys eval.keys \
+	short.ct --out keep2.ct
+expect_in "truncated batch message" "truncated"
+ok "truncated batch: no output" [ ! -e keep2.ct ]
+cd "$tmp/batch" || exit 1
+cp "$bserver/y.ct" y.ct
+check "info batch y.ct" 0 "$HECATE" info y.ct
+expect_in "info batch scores" "10 ciphertexts each"
+check "decrypt batch" 0 "$HECATE" decrypt --keys "$bkeys" y.ct --labels x.labels
+expect_in "decrypt batch agreement" "agreement:   3 / 3"
+check "decrypt batch --json" 0 "$HECATE" decrypt --keys "$bkeys" y.ct --json
+ok "decrypt batch: three images" [ "$(printf '%s\n' "$LAST_OUT" | grep -c '"label"')" -eq 3 ]
+check "decrypt batch with latency keys" 1 "$HECATE" decrypt --keys "$keys" y.ct
+expect_in "decrypt batch other parameters" "parameters"
+
 finish cli-enc
