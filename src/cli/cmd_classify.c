@@ -304,6 +304,17 @@ static hec_status classify_batches(const char *in, FILE *fin, const struct cli_e
 
 /* ---- classify ----------------------------------------------------------- */
 
+/* After the last result: the input must end there (s == HEC_OK so far),
+ * then the output replaces its target.  0, or 1 with the error printed. */
+static int finish_output(const char *cmd, hec_status s, FILE *fin, const char *in, struct cli_out *o)
+{
+	if (s == HEC_OK)
+		s = cli_expect_eof(fin, in);
+	if (s != HEC_OK)
+		return cli_fail(cmd, s);
+	return cli_out_commit(cmd, o, false) ? 1 : 0;
+}
+
 int hec_cmd_classify(int argc, char **argv)
 {
 	const char *cmd = "classify", *mpath = NULL, *ekpath = NULL, *in = NULL, *out = NULL, *v;
@@ -471,13 +482,7 @@ int hec_cmd_classify(int argc, char **argv)
 		if (cli_out_open(cmd, &o, out, 0644))
 			goto done;
 		s = classify_batches(in, fin, &meta, &o, p, c, pk, ek, &bytes, &t_eval);
-		if (s == HEC_OK)
-			s = cli_expect_eof(fin, in);
-		if (s != HEC_OK) {
-			rc = cli_fail(cmd, s);
-			goto done;
-		}
-		if (cli_out_commit(cmd, &o, false))
+		if (finish_output(cmd, s, fin, in, &o))
 			goto done;
 		double t = cli_now() - t0;
 		printf("classified:  %u image%s of %s with %s, one per slot in %u batch%s (no secret key involved)\n",
@@ -569,13 +574,7 @@ int hec_cmd_classify(int argc, char **argv)
 	}
 	cli_progress_end();
 	c_eval = proc_cpu_now() - c_eval;
-	if (s == HEC_OK)
-		s = cli_expect_eof(fin, in);
-	if (s != HEC_OK) {
-		rc = cli_fail(cmd, s);
-		goto done;
-	}
-	if (cli_out_commit(cmd, &o, false))
+	if (finish_output(cmd, s, fin, in, &o))
 		goto done;
 	double t_all = cli_now() - t0;
 	char b1[32];
