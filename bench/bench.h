@@ -21,6 +21,7 @@ struct bench_opts {
 	size_t samples;     /* --samples N: training samples (lr: the first N; 0: all) */
 	unsigned iters;     /* --iters K: training iterations (lr; 0: the task's default) */
 	const char *task;   /* --task NAME (lr: mnist-3v8, fashion-tshirt-shirt, idash) */
+	bool batch_once;    /* ml-batch: one full batch only (as part of the ml family) */
 };
 
 struct bench_result {

@@ -2,7 +2,8 @@
  * encryption, classification and decryption latency, end to end, the
  * one-off encoding of the model, serialized sizes, and the agreement of the
  * encrypted with the plaintext predictions (and the encrypted accuracy) on
- * the first K test images. */
+ * the first K test images; then the throughput layout's images per second
+ * over one full batch (bench_ml_batch). */
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -252,7 +253,7 @@ static void agreement(const struct bench_opts *o, struct mlx *x, const char *fie
 	bench_report_value(o, "ml.accuracy", f, kn, th, "accuracy", (double)correct / (double)total);
 	bench_report_value(o, "ml.max_score_error", f, kn, th, "abs", maxerr);
 	/* Images side by side on the threads in the latency layout (the
-	 * throughput layout is `hecate-bench ml-batch`'s ml.throughput). */
+	 * throughput layout's ml.throughput follows, from ml-batch). */
 	bench_report_value(o, "ml.latency.throughput", f, kn, th, "images_per_s", (double)total / secs);
 }
 
@@ -387,5 +388,13 @@ int bench_ml(const struct bench_opts *o)
 		run_model(o, o->model, threads);
 	else
 		run_model(o, o->preset ? o->preset : "mnist-cryptonets", threads);
-	return 0;
+	/* And the throughput layout on the same model: one full batch of test
+	 * images (ml.throughput; `hecate-bench ml-batch` runs the whole test
+	 * set). */
+	struct bench_opts ob = *o;
+	ob.images = 0;
+	ob.ns[0] = 0;
+	ob.threads[0] = 0;
+	ob.batch_once = true;
+	return bench_ml_batch(&ob);
 }

@@ -119,6 +119,8 @@ int bench_ml_batch(const struct bench_opts *o)
 		total = o->images;
 	if (batch > total)
 		batch = total;
+	if (o->batch_once)
+		total = batch;
 	size_t in = hec_ml_model_input_size(m), nout = hec_ml_model_output_count(m),
 	       nin = hec_ml_enc_batch_input_cts(p);
 	struct batch_run b = {m,

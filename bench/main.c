@@ -16,7 +16,8 @@ static const struct family families[] = {
 	{"ntt", bench_ntt, "forward/inverse NTT and element-wise multiply, per kernel"},
 	{"ring", bench_ring, "RNS polynomials: NTT of all limbs, conversion, ModUp/Down, rescale, automorphism"},
 	{"ckks", bench_ckks, "CKKS keys, encoding, encryption, arithmetic, rotations, transforms, sizes, precision"},
-	{"ml", bench_ml, "private classification per model: keygen, encrypt, classify, decrypt, sizes, agreement"},
+	{"ml", bench_ml, "private classification per model: keygen, encrypt, classify, decrypt, sizes, agreement, "
+	                 "throughput (one batch)"},
 	{"ml-batch", bench_ml_batch, "encrypted CNN, one image per slot: throughput (--model M, --n images)"},
 	{"bfv", bench_bfv, "BFV encoding, encryption, arithmetic, products, rotations, sizes, noise budget"},
 	{"lr", bench_lr, "encrypted logistic-regression training: encryption, iterations, memory, accuracy"},
