@@ -11,6 +11,7 @@
  * (8 * 3/4 * 2^50 < 2^53); the sum is brought back to |s| <= q/2 + 1 by one
  * more estimate, then to [0, q).  The result is the exact residue, equal
  * to the portable kernel's bit for bit. */
+#include <math.h>
 #include <stdlib.h>
 
 #include "fma_avx2.h"
@@ -34,9 +35,9 @@ static inline __m256d mulmod(__m256d a, __m256d b, __m256d q, __m256d qinv)
 /* One term over a block of sums: acc_o (+)= x y_o, folded every eighth
  * term, written out as residues at the last. */
 static inline __attribute__((always_inline)) void dot_term(double *const *acc, uint64_t *const *out,
-                                                           const uint64_t *x, const uint64_t *const *y, size_t nout,
-                                                           size_t len, bool first, bool fold, bool last, __m256d q,
-                                                           __m256d qinv)
+                                                           const uint64_t *x, const uint64_t *const *y,
+                                                           size_t nout, size_t len, bool first, bool fold,
+                                                           bool last, __m256d q, __m256d qinv)
 {
 	for (size_t k = 0; k < len; k += 4) {
 		const __m256d xv = load_u64(x + k);
@@ -88,7 +89,8 @@ void _hec_poly_dot_limb_avx2(uint64_t *const *d, size_t nout, const uint64_t *co
 					 * an order the prefetcher cannot guess: ask for the
 					 * lines ahead. */
 					if (k + GATHER_AHEAD < len)
-						_mm_prefetch((const char *)(src + p[k + GATHER_AHEAD]), _MM_HINT_T0);
+						_mm_prefetch((const char *)(src + p[k + GATHER_AHEAD]),
+						             _MM_HINT_T0);
 					for (size_t t = 0; t < 8; t++)
 						xbuf[k + t] = src[p[k + t]];
 				}
@@ -183,8 +185,8 @@ struct lc_term {
 /* Sums over coefficients [k, k + 4 v) of one row, v = 1 to 4 vectors,
  * starting from out's values with `add`. */
 static inline __attribute__((always_inline)) void lc_run(uint64_t *out, const struct lc_term *t, size_t nt,
-                                                          size_t k, size_t group, int v, bool add, __m256d q,
-                                                          __m256d qinv)
+                                                         size_t k, size_t group, int v, bool add, __m256d q,
+                                                         __m256d qinv)
 {
 	__m256d acc[4] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
 	if (add)
@@ -195,7 +197,8 @@ static inline __attribute__((always_inline)) void lc_run(uint64_t *out, const st
 		for (size_t j = j0; j < j1; j++) {
 			const __m256d w = _mm256_broadcast_sd(&t[j].w), wq = _mm256_broadcast_sd(&t[j].wq);
 			for (int u = 0; u < v; u++)
-				acc[u] = _mm256_add_pd(acc[u], mulmod_const(_mm256_load_pd(t[j].x + k + 4 * u), w, wq, q));
+				acc[u] = _mm256_add_pd(
+				    acc[u], mulmod_const(_mm256_load_pd(t[j].x + k + 4 * u), w, wq, q));
 		}
 		if (j1 < nt)
 			for (int u = 0; u < v; u++)
@@ -203,6 +206,109 @@ static inline __attribute__((always_inline)) void lc_run(uint64_t *out, const st
 	}
 	for (int u = 0; u < v; u++)
 		store_u64(out + 4 * u, canon(reduce(acc[u], q, qinv), q));
+}
+
+/* Dense rows with small weights (every balanced |w| <= 2^24: the CKKS
+ * lincomb's, whose weights are real numbers of magnitude below 8 scaled by
+ * about 2^21).  Each input x < 2^50 is split once per block into halves
+ * x = x1 2^25 + x0, x0, x1 < 2^25, so a term's two products x_h w are below
+ * 2^49 and exact in a double: a term costs two fused multiply-adds, with
+ * no reduction, and the sums are reduced only every G terms (|sum| <= 2^50
+ * + G 2^25 wmax <= 2^53 for G = 7 2^25 / wmax, at least 14).  At the end
+ * sum1 2^25 + sum0 is one mulmod_const and a reduction.  Two rows share
+ * every load of the halves, read from one contiguous buffer (32 doubles
+ * an input: 16 coefficients' low halves, then their high halves), in two
+ * passes of 8 coefficients (8 sums in registers).  Exact, so the result
+ * equals the portable kernel's bit for bit. */
+#define LC_SMALL_W (1 << 24)
+
+static inline __attribute__((always_inline)) void
+lc_small_pass(uint64_t *o0, uint64_t *o1, const double *w0, const double *w1, const double *buf, size_t count,
+              size_t k, int v, size_t group, bool add, __m256d q, __m256d qinv, __m256d t25, __m256d t25q)
+{
+	__m256d a[2][2][2];
+	for (int r = 0; r < 2; r++)
+		for (int u = 0; u < 2; u++)
+			a[r][u][0] = a[r][u][1] = _mm256_setzero_pd();
+	if (add)
+		for (int u = 0; u < v; u++) {
+			a[0][u][0] = load_u64(o0 + 4 * u);
+			a[1][u][0] = load_u64(o1 + 4 * u);
+		}
+	for (size_t i0 = 0; i0 < count; i0 += group) {
+		const size_t i1 = count - i0 < group ? count : i0 + group;
+		for (size_t i = i0; i < i1; i++) {
+			const __m256d c0 = _mm256_broadcast_sd(w0 + i), c1 = _mm256_broadcast_sd(w1 + i);
+			const double *y = buf + 32 * i + k;
+			for (int u = 0; u < v; u++) {
+				const __m256d lo = _mm256_load_pd(y + 4 * u),
+				              hi = _mm256_load_pd(y + 16 + 4 * u);
+				a[0][u][0] = _mm256_fmadd_pd(lo, c0, a[0][u][0]);
+				a[0][u][1] = _mm256_fmadd_pd(hi, c0, a[0][u][1]);
+				a[1][u][0] = _mm256_fmadd_pd(lo, c1, a[1][u][0]);
+				a[1][u][1] = _mm256_fmadd_pd(hi, c1, a[1][u][1]);
+			}
+		}
+		for (int r = 0; r < 2; r++)
+			for (int u = 0; u < v; u++) {
+				a[r][u][0] = reduce(a[r][u][0], q, qinv);
+				a[r][u][1] = reduce(a[r][u][1], q, qinv);
+			}
+	}
+	/* Reduced: |sum_h| <= q/2 + 1, so sum1 2^25 is one mulmod_const
+	 * (|.| <= 5q/8) and the total stays below 2q. */
+	for (int u = 0; u < v; u++) {
+		const __m256d s0 = _mm256_add_pd(mulmod_const(a[0][u][1], t25, t25q, q), a[0][u][0]);
+		const __m256d s1 = _mm256_add_pd(mulmod_const(a[1][u][1], t25, t25q, q), a[1][u][0]);
+		store_u64(o0 + 4 * u, canon(reduce(s0, q, qinv), q));
+		if (o1 != o0)
+			store_u64(o1 + 4 * u, canon(reduce(s1, q, qinv), q));
+	}
+}
+
+static hec_status lc_small(uint64_t *const *d, size_t rows, const uint64_t *const *x, size_t count,
+                           const double *wd, double wmax, size_t n, const hec_modulus_t *m, bool add)
+{
+	const double qd = (double)m->q;
+	const __m256d q = _mm256_set1_pd(qd), qinv = _mm256_set1_pd(1.0 / qd);
+	const double t25 = balanced((UINT64_C(1) << 25) % m->q, m->q);
+	const __m256d vt25 = _mm256_set1_pd(t25), vt25q = _mm256_set1_pd(t25 / qd);
+	const size_t group = (size_t)(7 * 0x1p25 / (wmax > 1 ? wmax : 1));
+	double *buf = aligned_alloc(32, count * 32 * sizeof *buf);
+	if (!buf)
+		return hec_error_set(HEC_ERR_NOMEM, "vec_lincomb: out of memory");
+	const __m256i mask = _mm256_set1_epi64x((1 << 25) - 1);
+	for (size_t k0 = 0; k0 < n; k0 += 16) {
+		const size_t len = n - k0 < 16 ? n - k0 : 16; /* a multiple of 4 */
+		for (size_t i = 0; i < count; i++)
+			for (size_t k = 0; k < len; k += 4) {
+				const __m256i v = _mm256_loadu_si256((const __m256i *)(x[i] + k0 + k));
+				uint64_t lo[4], hi[4];
+				_mm256_storeu_si256((__m256i *)lo, _mm256_and_si256(v, mask));
+				_mm256_storeu_si256((__m256i *)hi, _mm256_srli_epi64(v, 25));
+				_mm256_store_pd(buf + 32 * i + k, load_u64(lo));
+				_mm256_store_pd(buf + 32 * i + 16 + k, load_u64(hi));
+			}
+		for (size_t r = 0; r < rows; r += 2) {
+			const size_t r1 = r + 1 < rows ? r + 1 : r; /* an odd last row twice, stored once */
+			/* v and add as constants, so that the sums stay in registers. */
+			for (size_t k = 0; k < len; k += 8) {
+				uint64_t *o0 = d[r] + k0 + k, *o1 = d[r1] + k0 + k;
+				const double *w0 = wd + r * count, *w1 = wd + r1 * count;
+				if (len - k >= 8 && add)
+					lc_small_pass(o0, o1, w0, w1, buf, count, k, 2, group, true, q, qinv,
+					              vt25, vt25q);
+				else if (len - k >= 8)
+					lc_small_pass(o0, o1, w0, w1, buf, count, k, 2, group, false, q, qinv,
+					              vt25, vt25q);
+				else
+					lc_small_pass(o0, o1, w0, w1, buf, count, k, 1, group, add, q, qinv,
+					              vt25, vt25q);
+			}
+		}
+	}
+	free(buf);
+	return HEC_OK;
 }
 
 hec_status _hec_vec_lincomb_avx2(uint64_t *const *d, size_t rows, const uint64_t *const *x, size_t count,
@@ -214,8 +320,22 @@ hec_status _hec_vec_lincomb_avx2(uint64_t *const *d, size_t rows, const uint64_t
 	const size_t group = (t53 - 1) * 8 / 5;
 	const size_t blk = LC_BLK;
 	size_t nnz = 0;
-	for (size_t k = 0; k < rows * count; k++)
+	double wmax = 0;
+	for (size_t k = 0; k < rows * count; k++) {
 		nnz += W[k] != 0;
+		wmax = fmax(wmax, fabs(balanced(W[k], m->q)));
+	}
+	if (wmax <= LC_SMALL_W && 2 * nnz >= rows * count) {
+		/* Dense rows of small weights: the split kernel above. */
+		double *wd = malloc(rows * count * sizeof *wd);
+		if (!wd)
+			return hec_error_set(HEC_ERR_NOMEM, "vec_lincomb: out of memory");
+		for (size_t k = 0; k < rows * count; k++)
+			wd[k] = balanced(W[k], m->q);
+		hec_status s = lc_small(d, rows, x, count, wd, wmax, n, m, add);
+		free(wd);
+		return s;
+	}
 	double *xd = aligned_alloc(32, (count ? count : 1) * blk * sizeof *xd);
 	struct lc_term *terms = malloc((nnz ? nnz : 1) * sizeof *terms);
 	size_t *row_end = malloc(rows * sizeof *row_end), *used = calloc(count ? count : 1, sizeof *used);

@@ -37,15 +37,21 @@ static hec_status check_inputs(const hec_evaluator *ev, hec_ciphertext *const *d
 	const hec_ciphertext *a0 = cts[0];
 	for (size_t i = 0; i < n; i++) {
 		if (cts[i]->ctx != ev->ctx)
-			return hec_error_set(HEC_ERR_MISMATCH, "lincomb: input %zu belongs to another context", i);
-		if (cts[i]->level != a0->level || cts[i]->size != a0->size || fabs(cts[i]->scale / a0->scale - 1) > 0x1p-30)
-			return hec_error_set(HEC_ERR_LEVEL, "lincomb: input %zu differs in level, size or scale from input 0", i);
+			return hec_error_set(HEC_ERR_MISMATCH,
+			                     "lincomb: input %zu belongs to another context", i);
+		if (cts[i]->level != a0->level || cts[i]->size != a0->size ||
+		    fabs(cts[i]->scale / a0->scale - 1) > 0x1p-30)
+			return hec_error_set(
+			    HEC_ERR_LEVEL, "lincomb: input %zu differs in level, size or scale from input 0",
+			    i);
 		for (size_t r = 0; r < rows; r++)
 			if (dst[r] == cts[i])
-				return hec_error_set(HEC_ERR_ARG, "lincomb: output %zu aliases input %zu", r, i);
+				return hec_error_set(HEC_ERR_ARG, "lincomb: output %zu aliases input %zu", r,
+				                     i);
 	}
 	if (a0->size != 2 && a0->size != 3)
-		return hec_error_set(HEC_ERR_ARG, "lincomb: inputs have %zu polynomials; 2 or 3 are supported", a0->size);
+		return hec_error_set(HEC_ERR_ARG,
+		                     "lincomb: inputs have %zu polynomials; 2 or 3 are supported", a0->size);
 	for (size_t k = 0; k < rows * n; k++)
 		if (!isfinite(w[k]))
 			return hec_error_set(HEC_ERR_ARG, "lincomb: weight %zu is not finite", k);
@@ -54,7 +60,8 @@ static hec_status check_inputs(const hec_evaluator *ev, hec_ciphertext *const *d
 }
 
 static hec_status lincomb_many(hec_evaluator *ev, hec_ciphertext *const *dst, size_t rows,
-                               const hec_ciphertext *const *cts, const double *w, size_t n, double const_scale, bool add)
+                               const hec_ciphertext *const *cts, const double *w, size_t n,
+                               double const_scale, bool add)
 {
 	size_t size;
 	hec_status s = check_inputs(ev, dst, rows, cts, w, n, &size);
@@ -73,8 +80,10 @@ static hec_status lincomb_many(hec_evaluator *ev, hec_ciphertext *const *dst, si
 			s = _hec_ciphertext_shape(dst[r], size, a0->level);
 		else if (dst[r]->ctx != c || dst[r]->level != a0->level || dst[r]->size != size ||
 		         fabs(dst[r]->scale / scale - 1) > 0x1p-30)
-			s = hec_error_set(HEC_ERR_LEVEL, "lincomb: output %zu differs in context, level, size or scale from "
-			                  "the sums added to it", r);
+			s = hec_error_set(HEC_ERR_LEVEL,
+			                  "lincomb: output %zu differs in context, level, size or scale from "
+			                  "the sums added to it",
+			                  r);
 	}
 	if (s != HEC_OK)
 		return s;
@@ -87,21 +96,25 @@ static hec_status lincomb_many(hec_evaluator *ev, hec_ciphertext *const *dst, si
 		for (size_t k = 0; k < rows * n; k++)
 			wr[l * rows * n + k] = w[k] == 0 ? 0 : weight_residue(w[k] * const_scale, m);
 	}
-	/* One job per limb and polynomial: a rows x n matrix product over the
-	 * limb's coefficients (hec_vec_lincomb). */
+	/* One job per limb, polynomial and quarter of the coefficients: a
+	 * rows x n matrix product over N / 4 coefficients (hec_vec_lincomb).
+	 * Quarters, because limbs x polynomials (9 for 3 limbs of
+	 * unrelinearised inputs) rarely divide evenly among the threads. */
+	const size_t parts = N % (4 * 16) == 0 ? 4 : 1, len = N / parts;
 	hec_status err = HEC_OK;
 #pragma omp parallel for schedule(dynamic, 1)
-	for (size_t job = 0; job < jobs; job++) {
-		const size_t l = job / size, h = job % size;
+	for (size_t job = 0; job < jobs * parts; job++) {
+		const size_t l = job / parts / size, h = job / parts % size, off = job % parts * len;
 		const uint64_t **x = malloc(n * sizeof *x);
 		uint64_t **d = malloc(rows * sizeof *d);
 		hec_status js = x && d ? HEC_OK : hec_error_set(HEC_ERR_NOMEM, "lincomb: out of memory");
 		for (size_t i = 0; js == HEC_OK && i < n; i++)
-			x[i] = hec_poly_limb(&cts[i]->c[h], l);
+			x[i] = hec_poly_limb(&cts[i]->c[h], l) + off;
 		for (size_t r = 0; js == HEC_OK && r < rows; r++)
-			d[r] = hec_poly_limb(&dst[r]->c[h], l);
+			d[r] = hec_poly_limb(&dst[r]->c[h], l) + off;
 		if (js == HEC_OK)
-			js = hec_vec_lincomb(d, rows, x, n, wr + l * rows * n, N, hec_ring_q_mod(c->ring, l), add);
+			js = hec_vec_lincomb(d, rows, x, n, wr + l * rows * n, len,
+			                     hec_ring_q_mod(c->ring, l), add);
 		free(x);
 		free(d);
 		if (js != HEC_OK) {
@@ -123,13 +136,15 @@ static hec_status lincomb_many(hec_evaluator *ev, hec_ciphertext *const *dst, si
 }
 
 hec_status hec_ckks_lincomb_many(hec_evaluator *ev, hec_ciphertext *const *dst, size_t rows,
-                                 const hec_ciphertext *const *cts, const double *w, size_t n, double const_scale)
+                                 const hec_ciphertext *const *cts, const double *w, size_t n,
+                                 double const_scale)
 {
 	return lincomb_many(ev, dst, rows, cts, w, n, const_scale, false);
 }
 
 hec_status hec_ckks_lincomb_many_add(hec_evaluator *ev, hec_ciphertext *const *dst, size_t rows,
-                                     const hec_ciphertext *const *cts, const double *w, size_t n, double const_scale)
+                                     const hec_ciphertext *const *cts, const double *w, size_t n,
+                                     double const_scale)
 {
 	return lincomb_many(ev, dst, rows, cts, w, n, const_scale, true);
 }

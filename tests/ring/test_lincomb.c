@@ -7,26 +7,33 @@
 #include "ring_internal.h"
 #include "ringtest.h"
 
-typedef hec_status (*lincomb_fn)(uint64_t *const *, size_t, const uint64_t *const *, size_t, const uint64_t *, size_t,
-                                 const hec_modulus_t *, bool);
+typedef hec_status (*lincomb_fn)(uint64_t *const *, size_t, const uint64_t *const *, size_t, const uint64_t *,
+                                 size_t, const hec_modulus_t *, bool);
 
 /* One case: rows x count weights (a fraction `zeros` of them zero, or all
- * extreme when `extreme`), count inputs of n coefficients mod a prime of
- * `bits` bits; both kernels against the GMP sums, replacing d's values and
- * adding to them (values near q when extreme). */
-static void check_case(test_rng *g, unsigned bits, size_t rows, size_t count, size_t n, unsigned zeros_pct,
-                       bool extreme)
+ * extreme when `extreme`; with small > 0 balanced weights in [-small,
+ * small], and with extreme too exactly +-small), count inputs of n
+ * coefficients mod a prime of `bits` bits; both kernels against the GMP
+ * sums, replacing d's values and adding to them (values near q when
+ * extreme). */
+static void check_case_w(test_rng *g, unsigned bits, size_t rows, size_t count, size_t n, unsigned zeros_pct,
+                         bool extreme, uint64_t small)
 {
 	uint64_t q;
 	CK_OK(hec_ntt_primes_generate(&q, 1, bits, 16));
 	hec_modulus_t m;
 	CK_OK(hec_ntt_modulus_init(&m, q));
-	uint64_t *W = malloc(rows * count * sizeof *W), **x = malloc(count * sizeof *x), **d = malloc(rows * sizeof *d);
+	uint64_t *W = malloc(rows * count * sizeof *W), **x = malloc(count * sizeof *x),
+	         **d = malloc(rows * sizeof *d);
 	ck_assert(W && x && d);
 	for (size_t k = 0; k < rows * count; k++) {
+		const bool neg = test_rng_below(g, 2);
 		if (test_rng_below(g, 100) < zeros_pct)
 			W[k] = 0;
-		else if (extreme) /* the largest balanced magnitudes, both signs */
+		else if (small) { /* |w| <= small, or = small when extreme */
+			const uint64_t a = (extreme ? small : test_rng_below(g, small + 1)) % q;
+			W[k] = neg && a ? q - a : a;
+		} else if (extreme) /* the largest balanced magnitudes, both signs */
 			W[k] = test_rng_below(g, 2) ? (q - 1) / 2 : (q + 1) / 2;
 		else
 			W[k] = test_rng_below(g, q);
@@ -68,12 +75,15 @@ static void check_case(test_rng *g, unsigned bits, size_t rows, size_t count, si
 		CK_OK(kernels[kn](d, rows, (const uint64_t *const *)x, count, W, n, &m, add));
 		for (size_t r = 0; r < rows; r++)
 			for (size_t k = 0; k < n; k++) {
-				const uint64_t w = add ? (want[r * n + k] + start[r * n + k]) % q : want[r * n + k];
+				const uint64_t w =
+				    add ? (want[r * n + k] + start[r * n + k]) % q : want[r * n + k];
 				ck_assert_msg(d[r][k] == w,
-				              "kernel %d add %d bits %u rows %zu count %zu n %zu: row %zu coeff %zu: %llu, "
+				              "kernel %d add %d bits %u rows %zu count %zu n %zu: row %zu "
+				              "coeff %zu: %llu, "
 				              "want %llu " SEED_FMT,
-				              kn, add, bits, rows, count, n, r, k, (unsigned long long)d[r][k],
-				              (unsigned long long)w, SEED_ARG(g));
+				              kn, add, bits, rows, count, n, r, k,
+				              (unsigned long long)d[r][k], (unsigned long long)w,
+				              SEED_ARG(g));
 			}
 	}
 	for (size_t i = 0; i < count; i++)
@@ -85,6 +95,12 @@ static void check_case(test_rng *g, unsigned bits, size_t rows, size_t count, si
 	free(W);
 	free(x);
 	free(d);
+}
+
+static void check_case(test_rng *g, unsigned bits, size_t rows, size_t count, size_t n, unsigned zeros_pct,
+                       bool extreme)
+{
+	check_case_w(g, bits, rows, count, n, zeros_pct, extreme, 0);
 }
 
 START_TEST(test_lincomb_vs_gmp)
@@ -102,7 +118,8 @@ START_TEST(test_lincomb_vs_gmp)
 			for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
 				if (counts[c] * ns[k] > 100000)
 					continue;
-				check_case(&g, bits[b], 1 + (c + k) % 3, counts[c], ns[k], (unsigned)(b * 10), false);
+				check_case(&g, bits[b], 1 + (c + k) % 3, counts[c], ns[k], (unsigned)(b * 10),
+				           false);
 				check_case(&g, bits[b], 2, counts[c], ns[k], 0, true);
 			}
 	/* Many inputs and rows, extremes across several folds, block tails,
@@ -112,6 +129,34 @@ START_TEST(test_lincomb_vs_gmp)
 	check_case(&g, 36, 9, 100, 64, 0, false);
 	check_case(&g, 30, 6, 25, 1028, 0, false);
 	check_case(&g, 49, 5, 784, 256, 97, false);
+}
+END_TEST
+
+/* Dense rows of small weights (|w| <= 2^24: the AVX2 kernel's split
+ * path, which reduces every 7 2^25 / max|w| terms: 14 at 2^24, so counts
+ * 13-15 and 29 cross it), odd and even row counts, tails of 4 and 12
+ * coefficients, extremes (weights exactly +-2^24, inputs and starting
+ * values next to q), and a weight just above the bound (the general path). */
+START_TEST(test_lincomb_small_weights)
+{
+	test_rng g;
+	test_rng_init(&g, test_seed(0x5a11));
+	static const unsigned bits[] = {30, 40, 49};
+	static const size_t counts[] = {1, 13, 14, 15, 29, 300};
+	static const size_t ns[] = {4, 12, 48, 1028};
+	static const uint64_t smalls[] = {1, 1 << 10, 1 << 24};
+	for (size_t b = 0; b < sizeof bits / sizeof bits[0]; b++)
+		for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++)
+			for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
+				if (counts[c] * ns[k] > 100000)
+					continue;
+				const uint64_t small = smalls[(b + c + k) % 3];
+				check_case_w(&g, bits[b], 1 + (c + k) % 4, counts[c], ns[k], 0, false, small);
+				check_case_w(&g, bits[b], 3, counts[c], ns[k], 0, true, 1 << 24);
+			}
+	check_case_w(&g, 45, 100, 845, 64, 0, false, 1 << 22);
+	check_case_w(&g, 45, 4, 200, 64, 0, true, (1 << 24) + 1);
+	check_case_w(&g, 45, 4, 200, 64, 30, false, 1 << 20);
 }
 END_TEST
 
@@ -140,6 +185,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("lincomb");
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_lincomb_vs_gmp);
+	tcase_add_test(tc, test_lincomb_small_weights);
 	tcase_add_test(tc, test_lincomb_checks);
 	suite_add_tcase(s, tc);
 	return s;
