@@ -17,7 +17,8 @@
 static void must(hec_status s, const char *what)
 {
 	if (s != HEC_OK) {
-		fprintf(stderr, "hecate-bench ml: %s: %s (%s)\n", what, hec_status_str(s), hec_error_detail());
+		fprintf(stderr, "hecate-bench ml: %s: %s (%s)\n", what, hec_status_str(s),
+		        hec_error_detail());
 		exit(1);
 	}
 }
@@ -163,11 +164,26 @@ static size_t serialized_size(hec_status (*ser)(const void *, uint8_t **, size_t
 	free(buf);
 	return len;
 }
-static hec_status ser_params(const void *c, uint8_t **b, size_t *l) { return hec_params_serialize(c, b, l); }
-static hec_status ser_sk(const void *k, uint8_t **b, size_t *l) { return hec_secret_key_serialize(k, b, l); }
-static hec_status ser_pk(const void *k, uint8_t **b, size_t *l) { return hec_public_key_serialize(k, b, l); }
-static hec_status ser_ek(const void *k, uint8_t **b, size_t *l) { return hec_eval_keys_serialize(k, b, l); }
-static hec_status ser_ct(const void *k, uint8_t **b, size_t *l) { return hec_ciphertext_serialize(k, b, l); }
+static hec_status ser_params(const void *c, uint8_t **b, size_t *l)
+{
+	return hec_params_serialize(c, b, l);
+}
+static hec_status ser_sk(const void *k, uint8_t **b, size_t *l)
+{
+	return hec_secret_key_serialize(k, b, l);
+}
+static hec_status ser_pk(const void *k, uint8_t **b, size_t *l)
+{
+	return hec_public_key_serialize(k, b, l);
+}
+static hec_status ser_ek(const void *k, uint8_t **b, size_t *l)
+{
+	return hec_eval_keys_serialize(k, b, l);
+}
+static hec_status ser_ct(const void *k, uint8_t **b, size_t *l)
+{
+	return hec_ciphertext_serialize(k, b, l);
+}
 
 static size_t argmax(const double *v, size_t n)
 {
@@ -181,16 +197,18 @@ static size_t argmax(const double *v, size_t n)
 /* The first k test images, encrypted and classified side by side, one
  * image per thread with its own evaluator: agreement with the plaintext
  * model, accuracy, the largest score error, and images per second. */
-static void agreement(const struct bench_opts *o, struct mlx *x, const char *fields, const char *kn, unsigned th,
-                      const char *mname)
+static void agreement(const struct bench_opts *o, struct mlx *x, const char *fields, const char *kn,
+                      unsigned th, const char *mname)
 {
 	hec_ml_dataset *d;
 	const char *ds = hec_ml_model_dataset(x->m);
 	if (hec_ml_dataset_load(&d, ds, HEC_ML_TEST, NULL) != HEC_OK) {
-		fprintf(stderr, "hecate-bench ml: %s: agreement and accuracy skipped: %s\n", mname, hec_error_detail());
+		fprintf(stderr, "hecate-bench ml: %s: agreement and accuracy skipped: %s\n", mname,
+		        hec_error_detail());
 		return;
 	}
-	size_t k = o->images ? o->images : 100, nout = hec_ml_model_output_count(x->m), insize = hec_ml_model_input_size(x->m);
+	size_t k = o->images ? o->images : 100, nout = hec_ml_model_output_count(x->m),
+	       insize = hec_ml_model_input_size(x->m);
 	if (k > hec_ml_dataset_count(d))
 		k = hec_ml_dataset_count(d);
 	size_t agree = 0, correct = 0, total = 0;
@@ -322,7 +340,8 @@ static void run_model(const struct bench_opts *o, const char *name, const unsign
 	char fields[256];
 	/* Short enough for the table's parameter column (dnum follows from
 	 * the parameters). */
-	snprintf(fields, sizeof fields, "\"model\":\"%s\",\"n\":%zu,\"limbs\":%u,\"log_qp\":%.1f,\"depth\":%zu", mname,
+	snprintf(fields, sizeof fields,
+	         "\"model\":\"%s\",\"n\":%zu,\"limbs\":%u,\"log_qp\":%.1f,\"depth\":%zu", mname,
 	         hec_context_n(x.c), params.nq, hec_context_log_qp(x.c), hec_ml_enc_plan_depth(p));
 	const char *kn = hec_ntt_kernel_name(hec_ntt_kernel_active());
 	bench_header(o, "ml");
@@ -331,12 +350,14 @@ static void run_model(const struct bench_opts *o, const char *name, const unsign
 	                   (double)(par + serialized_size(ser_sk, x.sk)));
 	bench_report_value(o, "ml.size.eval_keys", fields, kn, 1, "bytes",
 	                   (double)(par + serialized_size(ser_pk, x.pk) + serialized_size(ser_ek, x.ek)));
-	bench_report_value(o, "ml.size.rotation_keys", fields, kn, 1, "count", (double)hec_eval_keys_count(x.ek));
+	bench_report_value(o, "ml.size.rotation_keys", fields, kn, 1, "count",
+	                   (double)hec_eval_keys_count(x.ek));
 	size_t in_bytes = 0;
 	for (size_t g = 0; g < x.ncts; g++)
 		in_bytes += serialized_size(ser_ct, x.in[g]);
 	bench_report_value(o, "ml.size.input", fields, kn, 1, "bytes", (double)in_bytes);
-	bench_report_value(o, "ml.size.output", fields, kn, 1, "bytes", (double)serialized_size(ser_ct, x.out));
+	bench_report_value(o, "ml.size.output", fields, kn, 1, "bytes",
+	                   (double)serialized_size(ser_ct, x.out));
 	size_t last = 0;
 	for (size_t t = 0; threads[t]; t++)
 		last = t;
@@ -348,13 +369,15 @@ static void run_model(const struct bench_opts *o, const char *name, const unsign
 			void (*fn)(void *);
 			unsigned reps;
 		} ops[] = {
-			{"ml.keygen", op_keygen, 3},   {"ml.prepare", op_prepare, 3},   {"ml.encrypt", op_encrypt, 5},
-			{"ml.classify", op_classify, 5}, {"ml.decrypt", op_decrypt, 11}, {"ml.end_to_end", op_end_to_end, 5},
+		    {"ml.keygen", op_keygen, 3},    {"ml.prepare", op_prepare, 3},
+		    {"ml.encrypt", op_encrypt, 5},  {"ml.classify", op_classify, 5},
+		    {"ml.decrypt", op_decrypt, 11}, {"ml.end_to_end", op_end_to_end, 5},
 		};
 		for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
 			double cpu;
 			char name[48];
-			bench_report(o, ops[i].name, fields, kn, th, run_few(o, ops[i].reps, ops[i].fn, &x, &cpu));
+			bench_report(o, ops[i].name, fields, kn, th,
+			             run_few(o, ops[i].reps, ops[i].fn, &x, &cpu));
 			snprintf(name, sizeof name, "%s.cpu", ops[i].name);
 			bench_report_value(o, name, fields, kn, th, "cpu_ns", cpu);
 		}

@@ -13,43 +13,45 @@ struct family {
 };
 
 static const struct family families[] = {
-	{"ntt", bench_ntt, "forward/inverse NTT and element-wise multiply, per kernel"},
-	{"ring", bench_ring, "RNS polynomials: NTT of all limbs, conversion, ModUp/Down, rescale, automorphism"},
-	{"ckks", bench_ckks, "CKKS keys, encoding, encryption, arithmetic, rotations, transforms, sizes, precision"},
-	{"ml", bench_ml, "private classification per model: keygen, encrypt, classify, decrypt, sizes, agreement, "
-	                 "throughput (one batch)"},
-	{"ml-batch", bench_ml_batch, "encrypted CNN, one image per slot: throughput (--model M, --n images)"},
-	{"bfv", bench_bfv, "BFV encoding, encryption, arithmetic, products, rotations, sizes, noise budget"},
-	{"lr", bench_lr, "encrypted logistic-regression training: encryption, iterations, memory, accuracy"},
+    {"ntt", bench_ntt, "forward/inverse NTT and element-wise multiply, per kernel"},
+    {"ring", bench_ring, "RNS polynomials: NTT of all limbs, conversion, ModUp/Down, rescale, automorphism"},
+    {"ckks", bench_ckks,
+     "CKKS keys, encoding, encryption, arithmetic, rotations, transforms, sizes, precision"},
+    {"ml", bench_ml,
+     "private classification per model: keygen, encrypt, classify, decrypt, sizes, agreement, "
+     "throughput (one batch)"},
+    {"ml-batch", bench_ml_batch, "encrypted CNN, one image per slot: throughput (--model M, --n images)"},
+    {"bfv", bench_bfv, "BFV encoding, encryption, arithmetic, products, rotations, sizes, noise budget"},
+    {"lr", bench_lr, "encrypted logistic-regression training: encryption, iterations, memory, accuracy"},
 };
 #define NFAMILIES (sizeof families / sizeof families[0])
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: hecate-bench [OPTIONS] FAMILY...\n\n"
-	        "Measure Hecate's operations: a warm-up, then the median and minimum of many\n"
-	        "repetitions, printed as a table or (--json) as JSON Lines.\n\n"
-	        "families:\n");
+	fprintf(out, "usage: hecate-bench [OPTIONS] FAMILY...\n\n"
+	             "Measure Hecate's operations: a warm-up, then the median and minimum of many\n"
+	             "repetitions, printed as a table or (--json) as JSON Lines.\n\n"
+	             "families:\n");
 	for (size_t i = 0; i < NFAMILIES; i++)
 		fprintf(out, "  %-8s %s\n", families[i].name, families[i].summary);
-	fprintf(out,
-	        "\noptions:\n"
-	        "  --json            JSON Lines, one object per measurement\n"
-	        "  --n N[,N...]      ring degrees (default: the family's sweep)\n"
-	        "  --bits B[,B...]   prime sizes in bits\n"
-	        "  --kernel K[,K...] portable, avx2, avx512 (default: every supported one)\n"
-	        "  --threads T[,T...] thread counts where the family is multithreaded\n"
-	        "  --preset P        parameter preset where the family has presets\n"
-	        "  --model M         ml, ml-batch: a model file or a shipped model's name (default mnist-cryptonets;\n"
-	        "                    --preset NAME works too)\n"
-	        "  --images K        ml: test images for agreement and accuracy (default 100)\n"
-	        "  --task T          lr: mnist-3v8 (default), fashion-tshirt-shirt, idash (1,579 x 18 synthetic)\n"
-	        "  --samples N       lr: the first N training samples (default: all)\n"
-	        "  --iters K         lr: training iterations (default 16; idash 7)\n"
-	        "  --reps R          repetitions per measurement (default: fill --time)\n"
-	        "  --time S          seconds per measurement when --reps is not given (0.25)\n"
-	        "  --version, --help\n");
+	fprintf(out, "\noptions:\n"
+	             "  --json            JSON Lines, one object per measurement\n"
+	             "  --n N[,N...]      ring degrees (default: the family's sweep)\n"
+	             "  --bits B[,B...]   prime sizes in bits\n"
+	             "  --kernel K[,K...] portable, avx2, avx512 (default: every supported one)\n"
+	             "  --threads T[,T...] thread counts where the family is multithreaded\n"
+	             "  --preset P        parameter preset where the family has presets\n"
+	             "  --model M         ml, ml-batch: a model file or a shipped model's name (default "
+	             "mnist-cryptonets;\n"
+	             "                    --preset NAME works too)\n"
+	             "  --images K        ml: test images for agreement and accuracy (default 100)\n"
+	             "  --task T          lr: mnist-3v8 (default), fashion-tshirt-shirt, idash (1,579 x 18 "
+	             "synthetic)\n"
+	             "  --samples N       lr: the first N training samples (default: all)\n"
+	             "  --iters K         lr: training iterations (default 16; idash 7)\n"
+	             "  --reps R          repetitions per measurement (default: fill --time)\n"
+	             "  --time S          seconds per measurement when --reps is not given (0.25)\n"
+	             "  --version, --help\n");
 }
 
 static int parse_list(const char *arg, unsigned long *out, size_t max, const char *opt)
@@ -64,7 +66,9 @@ static int parse_list(const char *arg, unsigned long *out, size_t max, const cha
 		}
 		unsigned long v = strtoul(p, &end, 10);
 		if (end == p || (*end && *end != ',') || v == 0) {
-			fprintf(stderr, "hecate-bench: %s expects positive integers separated by commas, got '%s'\n", opt, arg);
+			fprintf(stderr,
+			        "hecate-bench: %s expects positive integers separated by commas, got '%s'\n",
+			        opt, arg);
 			return -1;
 		}
 		out[k++] = v;
@@ -119,12 +123,16 @@ int main(int argc, char **argv)
 			for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
 				hec_kernel kern;
 				if (nk == 3 || hec_ntt_kernel_parse(&kern, tok) != HEC_OK) {
-					fprintf(stderr, "hecate-bench: bad --kernel '%s' (portable, avx2, avx512)\n", val);
+					fprintf(stderr,
+					        "hecate-bench: bad --kernel '%s' (portable, avx2, avx512)\n",
+					        val);
 					return 2;
 				}
 				if (!hec_ntt_kernel_supported(kern)) {
-					fprintf(stderr, "hecate-bench: the %s kernel is not supported on this CPU "
-					                "(see `hecate cpu`)\n", tok);
+					fprintf(stderr,
+					        "hecate-bench: the %s kernel is not supported on this CPU "
+					        "(see `hecate cpu`)\n",
+					        tok);
 					return 1;
 				}
 				o.kernels[nk++] = kern;
@@ -155,7 +163,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--time")) {
 			o.budget_s = atof(val);
 			if (!(o.budget_s > 0)) {
-				fprintf(stderr, "hecate-bench: --time expects a positive number of seconds\n");
+				fprintf(stderr,
+				        "hecate-bench: --time expects a positive number of seconds\n");
 				return 2;
 			}
 		} else if (a[0] == '-') {

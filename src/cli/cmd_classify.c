@@ -38,8 +38,9 @@ static const char usage_text[] =
 /* ---- dry run ------------------------------------------------------------ */
 
 enum { OP_CTPT, OP_MULRELIN, OP_ROT, OP_HOIST, OP_RESCALE, OP_ADD, OP_ENCZERO, NOPS };
-static const char *const op_names[NOPS] = {"ct x pt", "ct x ct + relin", "rotations", "hoisted rotations",
-                                           "rescales", "additions", "encryption of zero"};
+static const char *const op_names[NOPS] = {"ct x pt",           "ct x ct + relin", "rotations",
+                                           "hoisted rotations", "rescales",        "additions",
+                                           "encryption of zero"};
 
 /* CPU seconds of the calling thread: the calibration measures the work,
  * not how busy the machine happens to be. */
@@ -108,7 +109,8 @@ static hec_status time_ops(hec_evaluator *ev, const hec_public_key *pk, const he
 		s = hec_ckks_encode_real(pt, v, slots, slots, level, scale);
 	for (int op = 0; op < NOPS && s == HEC_OK; op++) {
 		cost[op] = 0;
-		if (need[op] <= 0 || ((op == OP_ROT || op == OP_HOIST) && !nsteps) || (op == OP_RESCALE && !level))
+		if (need[op] <= 0 || ((op == OP_ROT || op == OP_HOIST) && !nsteps) ||
+		    (op == OP_RESCALE && !level))
 			continue;
 		/* The minimum of at least two runs after a warm-up, and of as many
 		 * as 30 ms of CPU allow (up to 50) for the cheap operations: on a
@@ -152,13 +154,16 @@ static int dry_run(const char *cmd, const char *mpath, const hec_ml_enc_plan *p,
 	size_t top = hec_context_max_level(c), depth = hec_ml_enc_plan_depth(p);
 	char b1[32];
 	printf("model:       %s\n", mpath);
-	printf("parameters:  N = %zu, %zu slots, %zu levels, scale 2^%.0f, log2(QP) %.1f, %s, fingerprint %016llx\n",
-	       hec_context_n(c), hec_context_slots(c), top, hec_context_params(c)->log_scale, hec_context_log_qp(c),
-	       hec_context_is_secure(c) ? "128-bit secure" : "NOT SECURE", (unsigned long long)hec_context_fingerprint(c));
-	printf("levels:      %zu used of %zu (level %zu -> %zu); input: %zu ciphertexts per image\n", depth, top, top,
-	       top >= depth ? top - depth : 0, hec_ml_enc_plan_input_cts(p));
-	printf("keys:        %s%s relinearisation + %zu rotation keys, %s\n", ekpath ? ekpath : "throwaway keys;",
-	       ekpath ? ":" : " keygen would write", hec_eval_keys_count(ek), cli_bytes_str(b1, sizeof b1, key_bytes));
+	printf("parameters:  N = %zu, %zu slots, %zu levels, scale 2^%.0f, log2(QP) %.1f, %s, fingerprint "
+	       "%016llx\n",
+	       hec_context_n(c), hec_context_slots(c), top, hec_context_params(c)->log_scale,
+	       hec_context_log_qp(c), hec_context_is_secure(c) ? "128-bit secure" : "NOT SECURE",
+	       (unsigned long long)hec_context_fingerprint(c));
+	printf("levels:      %zu used of %zu (level %zu -> %zu); input: %zu ciphertexts per image\n", depth,
+	       top, top, top >= depth ? top - depth : 0, hec_ml_enc_plan_input_cts(p));
+	printf("keys:        %s%s relinearisation + %zu rotation keys, %s\n",
+	       ekpath ? ekpath : "throwaway keys;", ekpath ? ":" : " keygen would write",
+	       hec_eval_keys_count(ek), cli_bytes_str(b1, sizeof b1, key_bytes));
 
 	/* Parse the stages: their level and operation counts. */
 	/* Calibrate on one thread: the estimate is the work per image, which
@@ -223,7 +228,8 @@ static int dry_run(const char *cmd, const char *mpath, const hec_ml_enc_plan *p,
 	if (s != HEC_OK)
 		return cli_fail(cmd, s);
 
-	printf("\nper image (time estimated from each operation timed at its level, CPU time of one thread):\n");
+	printf(
+	    "\nper image (time estimated from each operation timed at its level, CPU time of one thread):\n");
 	for (size_t i = 0; i < ns; i++) {
 		double est = 0;
 		for (int op = 0; st[i].level >= 0 && st[i].level < 64 && op < NOPS; op++)
@@ -247,8 +253,10 @@ static int dry_run(const char *cmd, const char *mpath, const hec_ml_enc_plan *p,
 			first = 0;
 		}
 	printf(" (took %.1f s)\n", t_cal);
-	printf("estimate:    %.3f s per image on one thread, plus the one-off encoding of the model's plaintexts;\n"
-	       "             several images run side by side, one per thread\n", total);
+	printf("estimate:    %.3f s per image on one thread, plus the one-off encoding of the model's "
+	       "plaintexts;\n"
+	       "             several images run side by side, one per thread\n",
+	       total);
 	return 0;
 }
 
@@ -261,14 +269,16 @@ static void batch_progress(size_t done, size_t total, void *user)
 }
 
 /* Classify every batch of fin (after its header `meta`) into o. */
-static hec_status classify_batches(const char *in, FILE *fin, const struct cli_enc_meta *meta, struct cli_out *o,
-                                   const hec_ml_enc_plan *p, const hec_context *c, const hec_public_key *pk,
-                                   const hec_eval_keys *ek, size_t *bytes, double *t_eval)
+static hec_status classify_batches(const char *in, FILE *fin, const struct cli_enc_meta *meta,
+                                   struct cli_out *o, const hec_ml_enc_plan *p, const hec_context *c,
+                                   const hec_public_key *pk, const hec_eval_keys *ek, size_t *bytes,
+                                   double *t_eval)
 {
 	const size_t nin = meta->cts_per_group, nout = meta->n_classes, groups = cli_meta_groups(meta);
 	hec_ciphertext **cin = calloc(nin, sizeof *cin), **cout = calloc(nout, sizeof *cout);
 	hec_evaluator *ev = NULL;
-	hec_status s = cin && cout ? hec_evaluator_new(&ev, c, ek) : hec_error_set(HEC_ERR_NOMEM, "out of memory");
+	hec_status s =
+	    cin && cout ? hec_evaluator_new(&ev, c, ek) : hec_error_set(HEC_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < nin && s == HEC_OK; i++)
 		s = hec_ciphertext_new(&cin[i], c);
 	for (size_t i = 0; i < nout && s == HEC_OK; i++)
@@ -344,7 +354,8 @@ int hec_cmd_classify(int argc, char **argv)
 			if (r < 0 || cli_uint(cmd, "--threads", v, 1, 1024, &threads))
 				return 2;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "hecate %s: unknown option '%s'; see `hecate classify --help`\n", cmd, argv[i]);
+			fprintf(stderr, "hecate %s: unknown option '%s'; see `hecate classify --help`\n", cmd,
+			        argv[i]);
 			return 2;
 		} else if (!in) {
 			in = argv[i];
@@ -354,8 +365,10 @@ int hec_cmd_classify(int argc, char **argv)
 		}
 	}
 	if (!mpath || (!dry && (!ekpath || !in || !out))) {
-		fprintf(stderr, "hecate %s: need --model MODEL.hcm, --eval-keys FILE, X.ct and --out Y.ct (or "
-		        "--dry-run); see `hecate classify --help`\n", cmd);
+		fprintf(stderr,
+		        "hecate %s: need --model MODEL.hcm, --eval-keys FILE, X.ct and --out Y.ct (or "
+		        "--dry-run); see `hecate classify --help`\n",
+		        cmd);
 		return 2;
 	}
 	cli_set_threads((unsigned)threads);
@@ -400,9 +413,13 @@ int hec_cmd_classify(int argc, char **argv)
 		if (meta.layout == CLI_LAYOUT_BATCH)
 			ncts = hec_ml_enc_batch_input_cts(p);
 		if (meta.model_id != mid || meta.cts_per_group != ncts) {
-			fprintf(stderr, "hecate %s: %s was encrypted for model %016llx (%u ciphertexts per %s), not for "
-			        "%s (%016llx, %zu per %s)\n", cmd, in, (unsigned long long)meta.model_id, meta.cts_per_group,
-			        cli_meta_group_name(&meta), mpath, (unsigned long long)mid, ncts, cli_meta_group_name(&meta));
+			fprintf(
+			    stderr,
+			    "hecate %s: %s was encrypted for model %016llx (%u ciphertexts per %s), not for "
+			    "%s (%016llx, %zu per %s)\n",
+			    cmd, in, (unsigned long long)meta.model_id, meta.cts_per_group,
+			    cli_meta_group_name(&meta), mpath, (unsigned long long)mid, ncts,
+			    cli_meta_group_name(&meta));
 			goto done;
 		}
 		if ((s = cli_check_cts(fin, &meta, in)) != HEC_OK) {
@@ -415,9 +432,12 @@ int hec_cmd_classify(int argc, char **argv)
 			goto done;
 		}
 		if (meta.fingerprint != kfp) {
-			fprintf(stderr, "hecate %s: %s was encrypted under parameters %016llx, but %s holds keys for "
-			        "parameters %016llx: the images and the keys come from different keygen runs or models\n",
-			        cmd, in, (unsigned long long)meta.fingerprint, ekpath, (unsigned long long)kfp);
+			fprintf(stderr,
+			        "hecate %s: %s was encrypted under parameters %016llx, but %s holds keys for "
+			        "parameters %016llx: the images and the keys come from different keygen runs "
+			        "or models\n",
+			        cmd, in, (unsigned long long)meta.fingerprint, ekpath,
+			        (unsigned long long)kfp);
 			goto done;
 		}
 	}
@@ -460,8 +480,11 @@ int hec_cmd_classify(int argc, char **argv)
 	}
 	const enum cli_layout key_layout = cli_layout_of(p, hec_context_params(c));
 	if (dry && key_layout != CLI_LAYOUT_LATENCY) {
-		fprintf(stderr, "hecate %s: --dry-run estimates the latency layout; %s holds keys of other parameters (the "
-		        "batch layout's throughput is measured by `hecate-bench ml-batch`)\n", cmd, ekpath);
+		fprintf(stderr,
+		        "hecate %s: --dry-run estimates the latency layout; %s holds keys of other "
+		        "parameters (the "
+		        "batch layout's throughput is measured by `hecate-bench ml-batch`)\n",
+		        cmd, ekpath);
 		goto done;
 	}
 	if (!dry && key_layout != meta.layout) {
@@ -485,13 +508,15 @@ int hec_cmd_classify(int argc, char **argv)
 		if (finish_output(cmd, s, fin, in, &o))
 			goto done;
 		double t = cli_now() - t0;
-		printf("classified:  %u image%s of %s with %s, one per slot in %u batch%s (no secret key involved)\n",
+		printf("classified:  %u image%s of %s with %s, one per slot in %u batch%s (no secret key "
+		       "involved)\n",
 		       meta.images, meta.images == 1 ? "" : "s", in, mpath, cli_meta_groups(&meta),
 		       cli_meta_groups(&meta) == 1 ? "" : "es");
 		printf("output:      %s (%s: encrypted scores, one image per slot, re-randomised)\n", out,
 		       cli_bytes_str((char[32]){0}, 32, bytes + 160));
-		printf("time:        %.3f s classifying (%.0f images/s), %.3f s in all with reading and writing\n", t_eval,
-		       meta.images / t_eval, t);
+		printf("time:        %.3f s classifying (%.0f images/s), %.3f s in all with reading and "
+		       "writing\n",
+		       t_eval, meta.images / t_eval, t);
 		rc = 0;
 		goto done;
 	}
@@ -537,7 +562,8 @@ int hec_cmd_classify(int argc, char **argv)
 		size_t nr = meta.images - base < nthreads ? meta.images - base : nthreads;
 		for (size_t j = 0; j < nr && s == HEC_OK; j++)
 			for (size_t g = 0; g < ncts && s == HEC_OK; g++) {
-				snprintf(what, sizeof what, "%s: image %zu, ciphertext %zu", in, base + j + 1, g + 1);
+				snprintf(what, sizeof what, "%s: image %zu, ciphertext %zu", in, base + j + 1,
+				         g + 1);
 				s = cli_read_ct(fin, cts[j * ncts + g], what);
 			}
 		if (s != HEC_OK)
@@ -563,7 +589,8 @@ int hec_cmd_classify(int argc, char **argv)
 			if (s != HEC_OK) {
 				char d[512];
 				snprintf(d, sizeof d, "%s", hec_error_detail());
-				s = hec_error_set(s, "image %zu: %s", base + j + 1, *d ? d : hec_status_str(s));
+				s = hec_error_set(s, "image %zu: %s", base + j + 1,
+				                  *d ? d : hec_status_str(s));
 			}
 			if (s == HEC_OK)
 				s = cli_write_ct(o.f, res[j], &bytes);
@@ -582,7 +609,8 @@ int hec_cmd_classify(int argc, char **argv)
 	       meta.images == 1 ? "" : "s", in, mpath);
 	printf("output:      %s (%s: encrypted scores, other slots masked, re-randomised)\n", out,
 	       cli_bytes_str(b1, sizeof b1, bytes + 160));
-	printf("time:        %.3f s preparing the model's plaintexts (CPU %.3f s), %.3f s classifying (%.3f s per "
+	printf("time:        %.3f s preparing the model's plaintexts (CPU %.3f s), %.3f s classifying (%.3f "
+	       "s per "
 	       "image, CPU %.3f s per image; %.3f..%.3f s each on %zu thread%s), %.3f s in all\n",
 	       t_prep, c_prep, t_eval, t_eval / meta.images, c_eval / meta.images, t_min, t_max, nthreads,
 	       nthreads == 1 ? "" : "s", t_all);

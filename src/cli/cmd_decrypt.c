@@ -46,8 +46,11 @@ static int read_labels(const char *cmd, const char *path, struct label_row *rows
 		char truth[16], src[256] = "";
 		int plain, used = 0;
 		if (sscanf(line, "%zu %15s %d %n", &idx, truth, &plain, &used) < 3 || idx != k || k >= n) {
-			fprintf(stderr, "hecate %s: %s: line for image %zu is malformed or out of order (or more lines than "
-			        "the %zu images)\n", cmd, path, k, n);
+			fprintf(stderr,
+			        "hecate %s: %s: line for image %zu is malformed or out of order (or more "
+			        "lines than "
+			        "the %zu images)\n",
+			        cmd, path, k, n);
 			rc = -1;
 			break;
 		}
@@ -60,7 +63,8 @@ static int read_labels(const char *cmd, const char *path, struct label_row *rows
 	}
 	fclose(f);
 	if (rc == 0 && k != n) {
-		fprintf(stderr, "hecate %s: %s lists %zu images; the scores file holds %zu\n", cmd, path, k, n);
+		fprintf(stderr, "hecate %s: %s lists %zu images; the scores file holds %zu\n", cmd, path, k,
+		        n);
 		rc = -1;
 	}
 	return rc;
@@ -91,7 +95,8 @@ int hec_cmd_decrypt(int argc, char **argv)
 				return 2;
 			lpath = v;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "hecate %s: unknown option '%s'; see `hecate decrypt --help`\n", cmd, argv[i]);
+			fprintf(stderr, "hecate %s: unknown option '%s'; see `hecate decrypt --help`\n", cmd,
+			        argv[i]);
 			return 2;
 		} else if (!in) {
 			in = argv[i];
@@ -134,9 +139,12 @@ int hec_cmd_decrypt(int argc, char **argv)
 		goto done;
 	}
 	if (meta.fingerprint != hec_context_fingerprint(c)) {
-		fprintf(stderr, "hecate %s: %s belongs to parameters %016llx, but the secret key in %s to %016llx: it "
-		        "was not computed on images encrypted with this key\n", cmd, in,
-		        (unsigned long long)meta.fingerprint, keys, (unsigned long long)hec_context_fingerprint(c));
+		fprintf(
+		    stderr,
+		    "hecate %s: %s belongs to parameters %016llx, but the secret key in %s to %016llx: it "
+		    "was not computed on images encrypted with this key\n",
+		    cmd, in, (unsigned long long)meta.fingerprint, keys,
+		    (unsigned long long)hec_context_fingerprint(c));
 		goto done;
 	}
 	if (m) {
@@ -146,20 +154,21 @@ int hec_cmd_decrypt(int argc, char **argv)
 			goto done;
 		}
 		if (mid != meta.model_id) {
-			fprintf(stderr, "hecate %s: %s was computed with model %016llx, not with %s (%016llx)\n", cmd, in,
-			        (unsigned long long)meta.model_id, mpath, (unsigned long long)mid);
+			fprintf(stderr,
+			        "hecate %s: %s was computed with model %016llx, not with %s (%016llx)\n", cmd,
+			        in, (unsigned long long)meta.model_id, mpath, (unsigned long long)mid);
 			goto done;
 		}
 	}
 	const bool batch = meta.layout == CLI_LAYOUT_BATCH;
 	if (meta.cts_per_group != (batch ? meta.n_classes : 1)) {
-		fprintf(stderr, "hecate %s: %s: %u ciphertexts per %s; scores take %u\n", cmd, in, meta.cts_per_group,
-		        cli_meta_group_name(&meta), batch ? meta.n_classes : 1);
+		fprintf(stderr, "hecate %s: %s: %u ciphertexts per %s; scores take %u\n", cmd, in,
+		        meta.cts_per_group, cli_meta_group_name(&meta), batch ? meta.n_classes : 1);
 		goto done;
 	}
 	if (batch && meta.batch > hec_context_slots(c)) {
-		fprintf(stderr, "hecate %s: %s: batches of %u images; these parameters hold %zu\n", cmd, in, meta.batch,
-		        hec_context_slots(c));
+		fprintf(stderr, "hecate %s: %s: batches of %u images; these parameters hold %zu\n", cmd, in,
+		        meta.batch, hec_context_slots(c));
 		goto done;
 	}
 	if (lpath) {
@@ -188,7 +197,8 @@ int hec_cmd_decrypt(int argc, char **argv)
 	/* Batch layout: ciphertext k of a batch holds class k's score of
 	 * every image of the batch, image j in slot j. */
 	for (uint32_t b = 0; batch && b < cli_meta_groups(&meta) && s == HEC_OK; b++) {
-		const uint32_t first = b * meta.batch, count = meta.images - first < meta.batch ? meta.images - first : meta.batch;
+		const uint32_t first = b * meta.batch,
+		               count = meta.images - first < meta.batch ? meta.images - first : meta.batch;
 		for (uint32_t k = 0; k < meta.n_classes && s == HEC_OK; k++) {
 			snprintf(what, sizeof what, "%s: batch %u, class %u", in, b + 1, k + 1);
 			s = cli_read_ct(f, ct, what);
@@ -255,8 +265,10 @@ int hec_cmd_decrypt(int argc, char **argv)
 			printf(" (%s)", name);
 		if (rows) {
 			if (rows[i].truth >= 0)
-				printf("   true %d%s", rows[i].truth, rows[i].truth == (int)label ? "" : " (WRONG)");
-			printf("   plaintext model %d%s", rows[i].plain, rows[i].plain == (int)label ? "" : " (DIFFERS)");
+				printf("   true %d%s", rows[i].truth,
+				       rows[i].truth == (int)label ? "" : " (WRONG)");
+			printf("   plaintext model %d%s", rows[i].plain,
+			       rows[i].plain == (int)label ? "" : " (DIFFERS)");
 			if (*rows[i].source)
 				printf("   [%s]", rows[i].source);
 		}
@@ -269,7 +281,8 @@ int hec_cmd_decrypt(int argc, char **argv)
 		if (rows) {
 			printf("agreement:   %zu / %u with the plaintext model\n", agree, meta.images);
 			if (known)
-				printf("accuracy:    %zu / %zu (%.2f%%)\n", correct, known, 100.0 * (double)correct / (double)known);
+				printf("accuracy:    %zu / %zu (%.2f%%)\n", correct, known,
+				       100.0 * (double)correct / (double)known);
 		}
 		printf("time:        %.3f s decrypting (%.4f s per image), %.3f s in all\n", t_dec,
 		       t_dec / meta.images, cli_now() - t0);

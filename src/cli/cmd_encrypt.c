@@ -88,7 +88,8 @@ int hec_cmd_encrypt(int argc, char **argv)
 			if (cli_uint(cmd, "--threads", v, 1, 1024, &threads))
 				r = -1;
 		} else if (r == 0 && argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "hecate %s: unknown option '%s'; see `hecate encrypt --help`\n", cmd, argv[i]);
+			fprintf(stderr, "hecate %s: unknown option '%s'; see `hecate encrypt --help`\n", cmd,
+			        argv[i]);
 			r = -1;
 		} else if (r == 0)
 			paths[npaths++] = argv[i];
@@ -103,7 +104,7 @@ int hec_cmd_encrypt(int argc, char **argv)
 	                  : dsname && !index      ? "--dataset needs --index I[..J]"
 	                  : !dsname && index      ? "--index needs --dataset"
 	                  : strcmp(split, "test") && strcmp(split, "train") ? "--split is test or train"
-	                                                                   : NULL;
+	                                                                    : NULL;
 	if (why) {
 		fprintf(stderr, "hecate %s: %s; see `hecate encrypt --help`\n", cmd, why);
 		free(paths);
@@ -144,9 +145,11 @@ int hec_cmd_encrypt(int argc, char **argv)
 	}
 	const enum cli_layout layout = cli_layout_of(p, hec_context_params(c));
 	if (!layout) {
-		fprintf(stderr, "hecate %s: the keys in %s were made for other parameters (%zu levels) than %s needs in "
-		        "either layout: run `hecate keygen --model %s` for this model\n", cmd, keys,
-		        hec_context_max_level(c), mpath, mpath);
+		fprintf(
+		    stderr,
+		    "hecate %s: the keys in %s were made for other parameters (%zu levels) than %s needs in "
+		    "either layout: run `hecate keygen --model %s` for this model\n",
+		    cmd, keys, hec_context_max_level(c), mpath, mpath);
 		goto done;
 	}
 	const bool batch = layout == CLI_LAYOUT_BATCH;
@@ -174,14 +177,16 @@ int hec_cmd_encrypt(int argc, char **argv)
 	}
 	float scores[HEC_ML_MAX_CLASSES];
 	if (dsname) {
-		s = hec_ml_dataset_load(&d, dsname, !strcmp(split, "test") ? HEC_ML_TEST : HEC_ML_TRAIN, data);
+		s = hec_ml_dataset_load(&d, dsname, !strcmp(split, "test") ? HEC_ML_TEST : HEC_ML_TRAIN,
+		                        data);
 		if (s != HEC_OK) {
 			rc = cli_fail(cmd, s);
 			goto done;
 		}
 		if (hi >= hec_ml_dataset_count(d)) {
-			fprintf(stderr, "hecate %s: --index %s: the %s %s split has %zu images (0..%zu)\n", cmd, index,
-			        dsname, split, hec_ml_dataset_count(d), hec_ml_dataset_count(d) - 1);
+			fprintf(stderr, "hecate %s: --index %s: the %s %s split has %zu images (0..%zu)\n",
+			        cmd, index, dsname, split, hec_ml_dataset_count(d),
+			        hec_ml_dataset_count(d) - 1);
 			goto done;
 		}
 		if (strcmp(dsname, hec_ml_model_dataset(m)))
@@ -190,7 +195,8 @@ int hec_cmd_encrypt(int argc, char **argv)
 		for (size_t i = 0; i < nimg; i++) {
 			src[i].index = lo + i;
 			src[i].truth = hec_ml_dataset_label(d, lo + i);
-			hec_ml_model_prepare_input_u8(m, inputs + i * insize, hec_ml_dataset_image(d, lo + i));
+			hec_ml_model_prepare_input_u8(m, inputs + i * insize,
+			                              hec_ml_dataset_image(d, lo + i));
 		}
 	} else {
 		for (size_t i = 0; i < nimg; i++) {
@@ -200,8 +206,11 @@ int hec_cmd_encrypt(int argc, char **argv)
 			src[i].path = paths[i];
 			s = hec_ml_image_load(&img, paths[i]);
 			if (s == HEC_OK && !resize && (img.width != 28 || img.height != 28))
-				s = hec_error_set(HEC_ERR_FORMAT, "%s is %zux%zu pixels; the model reads 28x28 (pass --resize "
-				                  "to area-resample it)", paths[i], img.width, img.height);
+				s = hec_error_set(
+				    HEC_ERR_FORMAT,
+				    "%s is %zux%zu pixels; the model reads 28x28 (pass --resize "
+				    "to area-resample it)",
+				    paths[i], img.width, img.height);
 			if (s == HEC_OK)
 				s = hec_ml_image_resample(px, 28, 28, &img, invert);
 			hec_ml_image_clear(&img);
@@ -256,13 +265,16 @@ int hec_cmd_encrypt(int argc, char **argv)
 	if (labels) {
 		if (cli_out_open(cmd, &ol, labels, 0600))
 			goto done;
-		fprintf(ol.f, "# hecate encrypt: client-side labels for %s (do not send to the server)\n"
-		              "# image true plaintext-prediction source\n", out);
+		fprintf(ol.f,
+		        "# hecate encrypt: client-side labels for %s (do not send to the server)\n"
+		        "# image true plaintext-prediction source\n",
+		        out);
 		for (size_t i = 0; i < nimg; i++) {
 			if (src[i].path)
 				fprintf(ol.f, "%zu - %u %s\n", i, plain[i], src[i].path);
 			else
-				fprintf(ol.f, "%zu %u %u %s:%s:%zu\n", i, src[i].truth, plain[i], dsname, split, src[i].index);
+				fprintf(ol.f, "%zu %u %u %s:%s:%zu\n", i, src[i].truth, plain[i], dsname,
+				        split, src[i].index);
 		}
 		if (cli_out_commit(cmd, &ol, false))
 			goto done;
@@ -272,18 +284,21 @@ int hec_cmd_encrypt(int argc, char **argv)
 	double t_all = cli_now() - t0;
 	char b1[32];
 	if (batch)
-		printf("encrypted:   %zu image%s from %s, one per slot: %u batch%s of %zu ciphertexts (parameters "
-		       "%016llx)\n", nimg, nimg == 1 ? "" : "s", dsname ? dsname : "image files", cli_meta_groups(&meta),
+		printf("encrypted:   %zu image%s from %s, one per slot: %u batch%s of %zu ciphertexts "
+		       "(parameters "
+		       "%016llx)\n",
+		       nimg, nimg == 1 ? "" : "s", dsname ? dsname : "image files", cli_meta_groups(&meta),
 		       cli_meta_groups(&meta) == 1 ? "" : "es", ncts, (unsigned long long)meta.fingerprint);
 	else
 		printf("encrypted:   %zu image%s from %s, %zu ciphertexts each (parameters %016llx)\n", nimg,
-		       nimg == 1 ? "" : "s", dsname ? dsname : "image files", ncts, (unsigned long long)meta.fingerprint);
+		       nimg == 1 ? "" : "s", dsname ? dsname : "image files", ncts,
+		       (unsigned long long)meta.fingerprint);
 	printf("output:      %s (%s, %s per image)\n", out, cli_bytes_str(b1, sizeof b1, bytes + 160),
 	       cli_bytes_str((char[32]){0}, 32, bytes / nimg));
 	if (labels)
 		printf("labels:      %s (client side only)\n", labels);
-	printf("time:        %.3f s encrypting (%.3f s per image), %.3f s with writing\n", t_enc, t_enc / (double)nimg,
-	       t_all);
+	printf("time:        %.3f s encrypting (%.3f s per image), %.3f s with writing\n", t_enc,
+	       t_enc / (double)nimg, t_all);
 	rc = 0;
 done:
 	cli_out_abort(&o);

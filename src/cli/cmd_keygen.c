@@ -82,17 +82,20 @@ int hec_cmd_keygen(int argc, char **argv)
 			if (r < 0)
 				return 2;
 			if (strcmp(v, "latency") && strcmp(v, "batch")) {
-				fprintf(stderr, "hecate %s: --layout %s: expected latency or batch\n", cmd, v);
+				fprintf(stderr, "hecate %s: --layout %s: expected latency or batch\n", cmd,
+				        v);
 				return 2;
 			}
 			layout = strcmp(v, "batch") ? CLI_LAYOUT_LATENCY : CLI_LAYOUT_BATCH;
 		} else {
-			fprintf(stderr, "hecate %s: unexpected argument '%s'; see `hecate keygen --help`\n", cmd, argv[i]);
+			fprintf(stderr, "hecate %s: unexpected argument '%s'; see `hecate keygen --help`\n",
+			        cmd, argv[i]);
 			return 2;
 		}
 	}
 	if (!mpath || !dir) {
-		fprintf(stderr, "hecate %s: need --model MODEL.hcm and --out DIR; see `hecate keygen --help`\n", cmd);
+		fprintf(stderr,
+		        "hecate %s: need --model MODEL.hcm and --out DIR; see `hecate keygen --help`\n", cmd);
 		return 2;
 	}
 	cli_set_threads((unsigned)threads);
@@ -119,8 +122,10 @@ int hec_cmd_keygen(int argc, char **argv)
 	struct stat st;
 
 	if (lstat(skpath, &st) == 0) {
-		fprintf(stderr, "hecate %s: %s already exists; refusing to overwrite a secret key (choose another "
-		        "--out directory or remove the old keys yourself)\n", cmd, skpath);
+		fprintf(stderr,
+		        "hecate %s: %s already exists; refusing to overwrite a secret key (choose another "
+		        "--out directory or remove the old keys yourself)\n",
+		        cmd, skpath);
 		goto done;
 	}
 	if (cli_load_model_plan(cmd, mpath, &m, &p))
@@ -191,12 +196,13 @@ int hec_cmd_keygen(int argc, char **argv)
 	printf("model:       %s\n", mpath);
 	hec_context_describe(c, stdout);
 	if (layout == CLI_LAYOUT_BATCH) {
-		printf("plan:        batch layout: up to %zu images per batch, one per slot; %zu ciphertexts per batch, "
-		       "%zu levels (one per linear layer), no rotation keys\n", hec_context_slots(c),
-		       hec_ml_enc_batch_input_cts(p), hec_ml_enc_batch_depth(p));
+		printf("plan:        batch layout: up to %zu images per batch, one per slot; %zu ciphertexts "
+		       "per batch, "
+		       "%zu levels (one per linear layer), no rotation keys\n",
+		       hec_context_slots(c), hec_ml_enc_batch_input_cts(p), hec_ml_enc_batch_depth(p));
 	} else {
-		printf("plan:        depth %zu, %zu ciphertexts per image, %zu rotation keys:", hec_ml_enc_plan_depth(p),
-		       hec_ml_enc_plan_input_cts(p), nsteps);
+		printf("plan:        depth %zu, %zu ciphertexts per image, %zu rotation keys:",
+		       hec_ml_enc_plan_depth(p), hec_ml_enc_plan_input_cts(p), nsteps);
 		for (size_t i = 0; i < nsteps; i++)
 			printf(" %lld", (long long)steps[i]);
 		printf("\n");

@@ -12,9 +12,9 @@
 #include "enc_util.h"
 #include "ml_util.h"
 
-#define META_PAYLOAD (4 + 4 + 4 + 8 + 4 + 4 * HEC_ML_MAX_CLASSES + HEC_ML_DATASET_NAME_MAX)
+#define META_PAYLOAD      (4 + 4 + 4 + 8 + 4 + 4 * HEC_ML_MAX_CLASSES + HEC_ML_DATASET_NAME_MAX)
 #define MAX_CTS_PER_IMAGE 1024u
-#define MAX_BATCH 65536u /* N / 2 at N = 2^17 */
+#define MAX_BATCH         65536u /* N / 2 at N = 2^17 */
 
 /* Prefix the current error detail: "<prefix>: <detail>".  The detail is
  * copied first, since it lives in the buffer hec_error_set writes. */
@@ -54,8 +54,10 @@ hec_status cli_meta_from_model(struct cli_enc_meta *meta, const hec_ml_model *m)
 		return s;
 	size_t k = hec_ml_model_output_count(m);
 	if (k > HEC_ML_MAX_CLASSES || k != hec_ml_model_class_count(m))
-		return hec_error_set(HEC_ERR_UNSUPPORTED, "the model has %zu outputs for %zu classes; the encrypted "
-		                     "classifier needs one score per class", k, hec_ml_model_class_count(m));
+		return hec_error_set(HEC_ERR_UNSUPPORTED,
+		                     "the model has %zu outputs for %zu classes; the encrypted "
+		                     "classifier needs one score per class",
+		                     k, hec_ml_model_class_count(m));
 	meta->n_classes = (uint32_t)k;
 	for (size_t i = 0; i < k; i++)
 		meta->labels[i] = hec_ml_model_class_label(m, i);
@@ -107,7 +109,7 @@ hec_status cli_meta_write(FILE *f, const struct cli_enc_meta *meta)
 
 static const char *meta_kind(uint32_t type)
 {
-	return type == CLI_OBJ_INPUTS ? "encrypted images (hecate encrypt)"
+	return type == CLI_OBJ_INPUTS   ? "encrypted images (hecate encrypt)"
 	       : type == CLI_OBJ_SCORES ? "encrypted scores (hecate classify)"
 	                                : "unknown";
 }
@@ -117,7 +119,8 @@ hec_status cli_meta_read(FILE *f, struct cli_enc_meta *meta, uint32_t want)
 	uint8_t b[HEC_FILE_HEADER_SIZE + META_PAYLOAD + 4];
 	size_t got = fread(b, 1, HEC_FILE_HEADER_SIZE, f);
 	if (got >= 10 && !memcmp(b, "HECATE", 6) && get(b + 6, 2) == HEC_FORMAT_VERSION)
-		return hec_error_set(HEC_ERR_FORMAT, "this file starts with a %s object, not with the header of %s",
+		return hec_error_set(HEC_ERR_FORMAT,
+		                     "this file starts with a %s object, not with the header of %s",
 		                     hec_object_type_name((uint16_t)get(b + 8, 2)),
 		                     want ? meta_kind(want) : "a ciphertext file");
 	hec_file_header_t h;
@@ -125,10 +128,13 @@ hec_status cli_meta_read(FILE *f, struct cli_enc_meta *meta, uint32_t want)
 	if (s != HEC_OK)
 		return wrap(s, "not a Hecate ciphertext file");
 	if (h.type != CLI_OBJ_INPUTS && h.type != CLI_OBJ_SCORES)
-		return hec_error_set(HEC_ERR_FORMAT, "this Hecate file (object type 0x%08x) holds neither encrypted "
-		                     "images nor encrypted scores", h.type);
+		return hec_error_set(HEC_ERR_FORMAT,
+		                     "this Hecate file (object type 0x%08x) holds neither encrypted "
+		                     "images nor encrypted scores",
+		                     h.type);
 	if (want && h.type != want)
-		return hec_error_set(HEC_ERR_FORMAT, "this file holds %s; expected %s", meta_kind(h.type), meta_kind(want));
+		return hec_error_set(HEC_ERR_FORMAT, "this file holds %s; expected %s", meta_kind(h.type),
+		                     meta_kind(want));
 	if (h.payload_len != META_PAYLOAD && h.payload_len != META_PAYLOAD + 4)
 		return hec_error_set(HEC_ERR_FORMAT, "header payload of %llu bytes, expected %d or %d",
 		                     (unsigned long long)h.payload_len, META_PAYLOAD, META_PAYLOAD + 4);
@@ -143,11 +149,12 @@ hec_status cli_meta_read(FILE *f, struct cli_enc_meta *meta, uint32_t want)
 		return hec_error_set(HEC_ERR_UNSUPPORTED, "layout %u is not supported (1: latency, 2: batch)",
 		                     meta->layout);
 	if (len != META_PAYLOAD + (meta->layout == CLI_LAYOUT_BATCH ? 4 : 0))
-		return hec_error_set(HEC_ERR_FORMAT, "header payload of %zu bytes for layout %u", len, meta->layout);
+		return hec_error_set(HEC_ERR_FORMAT, "header payload of %zu bytes for layout %u", len,
+		                     meta->layout);
 	meta->batch = meta->layout == CLI_LAYOUT_BATCH ? (uint32_t)get(p + META_PAYLOAD, 4) : 0;
 	if (meta->layout == CLI_LAYOUT_BATCH && (meta->batch < 1 || meta->batch > MAX_BATCH))
-		return hec_error_set(HEC_ERR_FORMAT, "%u images per batch is out of range (1..%u)", meta->batch,
-		                     MAX_BATCH);
+		return hec_error_set(HEC_ERR_FORMAT, "%u images per batch is out of range (1..%u)",
+		                     meta->batch, MAX_BATCH);
 	meta->type = h.type;
 	meta->fingerprint = h.fingerprint;
 	meta->images = (uint32_t)get(p + 4, 4);
@@ -155,9 +162,12 @@ hec_status cli_meta_read(FILE *f, struct cli_enc_meta *meta, uint32_t want)
 	meta->model_id = get(p + 12, 8);
 	meta->n_classes = (uint32_t)get(p + 20, 4);
 	if (meta->images < 1 || meta->images > CLI_MAX_IMAGES || meta->cts_per_group < 1 ||
-	    meta->cts_per_group > MAX_CTS_PER_IMAGE || meta->n_classes < 1 || meta->n_classes > HEC_ML_MAX_CLASSES)
-		return hec_error_set(HEC_ERR_FORMAT, "header counts out of range (%u images, %u ciphertexts each, %u "
-		                     "classes)", meta->images, meta->cts_per_group, meta->n_classes);
+	    meta->cts_per_group > MAX_CTS_PER_IMAGE || meta->n_classes < 1 ||
+	    meta->n_classes > HEC_ML_MAX_CLASSES)
+		return hec_error_set(HEC_ERR_FORMAT,
+		                     "header counts out of range (%u images, %u ciphertexts each, %u "
+		                     "classes)",
+		                     meta->images, meta->cts_per_group, meta->n_classes);
 	for (int i = 0; i < HEC_ML_MAX_CLASSES; i++) {
 		meta->labels[i] = (unsigned)get(p + 24 + 4 * i, 4);
 		if (meta->labels[i] > 255)
@@ -171,7 +181,8 @@ hec_status cli_meta_read(FILE *f, struct cli_enc_meta *meta, uint32_t want)
 
 uint32_t cli_meta_groups(const struct cli_enc_meta *meta)
 {
-	return meta->layout == CLI_LAYOUT_BATCH ? (meta->images + meta->batch - 1) / meta->batch : meta->images;
+	return meta->layout == CLI_LAYOUT_BATCH ? (meta->images + meta->batch - 1) / meta->batch
+	                                        : meta->images;
 }
 
 const char *cli_meta_group_name(const struct cli_enc_meta *meta)
@@ -183,9 +194,11 @@ void cli_meta_describe(const struct cli_enc_meta *meta, FILE *out)
 {
 	fprintf(out, "contents:  %s\n", meta_kind(meta->type));
 	if (meta->layout == CLI_LAYOUT_BATCH)
-		fprintf(out, "images:    %u, one per slot (batch layout): %u batch%s of up to %u, %u ciphertext%s each\n",
-		        meta->images, cli_meta_groups(meta), cli_meta_groups(meta) == 1 ? "" : "es", meta->batch,
-		        meta->cts_per_group, meta->cts_per_group == 1 ? "" : "s");
+		fprintf(out,
+		        "images:    %u, one per slot (batch layout): %u batch%s of up to %u, %u ciphertext%s "
+		        "each\n",
+		        meta->images, cli_meta_groups(meta), cli_meta_groups(meta) == 1 ? "" : "es",
+		        meta->batch, meta->cts_per_group, meta->cts_per_group == 1 ? "" : "s");
 	else
 		fprintf(out, "images:    %u, %u ciphertext%s each\n", meta->images, meta->cts_per_group,
 		        meta->cts_per_group == 1 ? "" : "s");
@@ -227,7 +240,8 @@ static hec_status read_typed(FILE *f, const char *path, uint16_t type, uint64_t 
 		                   : h.type == HEC_OBJ_PUBLIC_KEY ? "the server's eval.keys"
 		                   : h.type == HEC_OBJ_CIPHERTEXT ? "a ciphertext file"
 		                                                  : "another kind of file";
-		s = hec_error_set(HEC_ERR_FORMAT, "%s: expected the %s, found a %s: this looks like %s, not %s", path,
+		s = hec_error_set(HEC_ERR_FORMAT,
+		                  "%s: expected the %s, found a %s: this looks like %s, not %s", path,
 		                  hec_object_type_name(type), hec_object_type_name(h.type), hint, role);
 		free(*buf);
 		*buf = NULL;
@@ -266,7 +280,8 @@ hec_status cli_load_secret(const char *path, hec_context **c, hec_secret_key **s
 	hec_status s = HEC_OK;
 	if (!f)
 		s = hec_error_set(HEC_ERR_IO, "%s: cannot open: %s%s", file, strerror(errno),
-		                  errno == ENOENT ? " (create keys with `hecate keygen --model M --out DIR`)" : "");
+		                  errno == ENOENT ? " (create keys with `hecate keygen --model M --out DIR`)"
+		                                  : "");
 	const char *role = "the client's secret.key";
 	if (s == HEC_OK)
 		s = read_params(f, file, c, role);
@@ -369,8 +384,9 @@ hec_status cli_read_ct(FILE *f, hec_ciphertext *ct, const char *what)
 	s = hec_ciphertext_deserialize(ct, buf, len);
 	free(buf);
 	if (s == HEC_ERR_MISMATCH)
-		return wrap(s, "%s was encrypted for other parameters (keys of another model or another keygen run)",
-		            what);
+		return wrap(
+		    s, "%s was encrypted for other parameters (keys of another model or another keygen run)",
+		    what);
 	return s == HEC_OK ? s : wrap(s, "%s", what);
 }
 
@@ -445,7 +461,8 @@ int cli_out_commit(const char *cmd, struct cli_out *o, bool exclusive)
 		ok = link(o->tmp, o->path) == 0;
 		err = errno;
 		if (!ok && err == EEXIST) {
-			fprintf(stderr, "hecate %s: %s already exists; refusing to overwrite it\n", cmd, o->path);
+			fprintf(stderr, "hecate %s: %s already exists; refusing to overwrite it\n", cmd,
+			        o->path);
 			cli_out_abort(o);
 			return -1;
 		}
@@ -580,14 +597,16 @@ int cli_info_enc(const char *path)
 				printf("ciphertext: level %llu, %llu polynomials%s, %s each\n",
 				       (unsigned long long)get(buf + HEC_HEADER_BYTES, 4),
 				       (unsigned long long)get(buf + HEC_HEADER_BYTES + 4, 4),
-				       get(buf + HEC_HEADER_BYTES + 16, 4) ? " (seeded: uniform half stored as a seed)" : "",
+				       get(buf + HEC_HEADER_BYTES + 16, 4)
+				           ? " (seeded: uniform half stored as a seed)"
+				           : "",
 				       cli_bytes_str((char[32]){0}, 32, len));
 			bytes += len;
 			free(buf);
 		}
 		if (s != HEC_OK) {
-			fprintf(stderr, "hecate info: %s: ciphertext %llu of %llu: %s\n", path, (unsigned long long)n + 1,
-			        (unsigned long long)want, hec_error_detail());
+			fprintf(stderr, "hecate info: %s: ciphertext %llu of %llu: %s\n", path,
+			        (unsigned long long)n + 1, (unsigned long long)want, hec_error_detail());
 			rc = 1;
 			break;
 		}
@@ -597,8 +616,8 @@ int cli_info_enc(const char *path)
 		rc = 1;
 	}
 	if (rc == 0)
-		printf("checked:   %llu ciphertexts, %s, framing and checksums valid\n", (unsigned long long)n,
-		       cli_bytes_str((char[32]){0}, 32, bytes));
+		printf("checked:   %llu ciphertexts, %s, framing and checksums valid\n",
+		       (unsigned long long)n, cli_bytes_str((char[32]){0}, 32, bytes));
 	fclose(f);
 	return rc;
 }
@@ -639,8 +658,9 @@ hec_status cli_check_cts(FILE *f, const struct cli_enc_meta *meta, const char *p
 		uint64_t img = n / meta->cts_per_group + 1, k = n % meta->cts_per_group + 1;
 		int ch = fgetc(f);
 		if (ch == EOF) {
-			s = hec_error_set(HEC_ERR_FORMAT, "%s: %s %llu, ciphertext %llu is missing: the file is truncated",
-			                  path, cli_meta_group_name(meta), (unsigned long long)img, (unsigned long long)k);
+			s = hec_error_set(
+			    HEC_ERR_FORMAT, "%s: %s %llu, ciphertext %llu is missing: the file is truncated",
+			    path, cli_meta_group_name(meta), (unsigned long long)img, (unsigned long long)k);
 			break;
 		}
 		ungetc(ch, f);
@@ -654,13 +674,14 @@ hec_status cli_check_cts(FILE *f, const struct cli_enc_meta *meta, const char *p
 				s = hec_error_set(HEC_ERR_FORMAT, "a %s object where a ciphertext belongs",
 				                  hec_object_type_name(h.type));
 			if (s == HEC_OK && h.fingerprint != meta->fingerprint)
-				s = hec_error_set(HEC_ERR_MISMATCH, "parameters %016llx, not the file header's %016llx",
-				                  (unsigned long long)h.fingerprint, (unsigned long long)meta->fingerprint);
+				s = hec_error_set(
+				    HEC_ERR_MISMATCH, "parameters %016llx, not the file header's %016llx",
+				    (unsigned long long)h.fingerprint, (unsigned long long)meta->fingerprint);
 			free(buf);
 		}
 		if (s != HEC_OK)
-			s = wrap(s, "%s: %s %llu, ciphertext %llu", path, cli_meta_group_name(meta), (unsigned long long)img,
-			         (unsigned long long)k);
+			s = wrap(s, "%s: %s %llu, ciphertext %llu", path, cli_meta_group_name(meta),
+			         (unsigned long long)img, (unsigned long long)k);
 	}
 	if (s == HEC_OK)
 		s = cli_expect_eof(f, path);

@@ -43,7 +43,7 @@
 #include "hecate/hecate.h"
 
 #define CLI_SECRET_KEY_FILE "secret.key"
-#define CLI_EVAL_KEYS_FILE "eval.keys"
+#define CLI_EVAL_KEYS_FILE  "eval.keys"
 
 /* Header object types, as the little-endian u32 of their 4-letter tag. */
 #define CLI_OBJ_INPUTS 0x474d4945u /* "EIMG" */
@@ -58,8 +58,8 @@ struct cli_enc_meta {
 	uint32_t type;        /* CLI_OBJ_INPUTS or CLI_OBJ_SCORES */
 	uint64_t fingerprint; /* of the parameters */
 	uint64_t model_id;
-	uint32_t layout;      /* enum cli_layout */
-	uint32_t batch;       /* batch layout: images per batch (the last may hold fewer) */
+	uint32_t layout; /* enum cli_layout */
+	uint32_t batch;  /* batch layout: images per batch (the last may hold fewer) */
 	uint32_t images, cts_per_group;
 	uint32_t n_classes;
 	unsigned labels[HEC_ML_MAX_CLASSES];

@@ -30,7 +30,6 @@
 
 #include "hecate/ml.h"
 
-
 #include "enc_cnn_internal.h"
 
 static size_t pow2_at_least(size_t x)
@@ -93,13 +92,21 @@ static hec_status layer_affine(struct affine *out, const hec_ml_layer_t *L)
 					for (size_t ci = 0; ci < L->in_c; ci++)
 						for (size_t ky = 0; ky < L->k; ky++)
 							for (size_t kx = 0; kx < L->k; kx++) {
-								long iy = (long)(oy * L->stride + ky) - (long)L->pad;
-								long ix = (long)(ox * L->stride + kx) - (long)L->pad;
-								if (iy < 0 || ix < 0 || iy >= (long)L->in_h || ix >= (long)L->in_w)
+								long iy = (long)(oy * L->stride + ky) -
+								          (long)L->pad;
+								long ix = (long)(ox * L->stride + kx) -
+								          (long)L->pad;
+								if (iy < 0 || ix < 0 || iy >= (long)L->in_h ||
+								    ix >= (long)L->in_w)
 									continue;
-								size_t c = (ci * L->in_h + (size_t)iy) * L->in_w + (size_t)ix;
+								size_t c =
+								    (ci * L->in_h + (size_t)iy) * L->in_w +
+								    (size_t)ix;
 								out->A[r * in + c] +=
-								    L->weights[((m * L->in_c + ci) * L->k + ky) * L->k + kx];
+								    L->weights[((m * L->in_c + ci) * L->k +
+								                ky) *
+								                   L->k +
+								               kx];
 							}
 				}
 	} else if (L->kind == HEC_ML_AVGPOOL) {
@@ -110,7 +117,9 @@ static hec_status layer_affine(struct affine *out, const hec_ml_layer_t *L)
 					size_t r = (ch * L->out_h + oy) * L->out_w + ox;
 					for (size_t dy = 0; dy < L->k; dy++)
 						for (size_t dx = 0; dx < L->k; dx++)
-							out->A[r * in + (ch * L->in_h + oy * L->k + dy) * L->in_w + ox * L->k + dx] = w;
+							out->A[r * in +
+							       (ch * L->in_h + oy * L->k + dy) * L->in_w +
+							       ox * L->k + dx] = w;
 				}
 	} else {
 		return hec_error_set(HEC_ERR_ARG, "encrypted plan: layer is not linear");
@@ -151,15 +160,18 @@ static hec_status affine_compose(struct affine *a, const struct affine *l)
 /* Split an activation into the server's (y + beta)^2 and the scale c and
  * constant gamma the next layer absorbs; a linear activation (c = 0) needs
  * no squaring. */
-static hec_status split_activation(const hec_ml_layer_t *L, bool *square, double *beta, double *scale, double *gamma)
+static hec_status split_activation(const hec_ml_layer_t *L, bool *square, double *beta, double *scale,
+                                   double *gamma)
 {
-	double a = L->coeffs[0], b = L->n_coeffs > 1 ? L->coeffs[1] : 0, c = L->n_coeffs > 2 ? L->coeffs[2] : 0;
+	double a = L->coeffs[0], b = L->n_coeffs > 1 ? L->coeffs[1] : 0,
+	       c = L->n_coeffs > 2 ? L->coeffs[2] : 0;
 	if (L->n_coeffs > 3)
 		for (size_t i = 3; i < L->n_coeffs; i++)
 			if (L->coeffs[i] != 0)
-				return hec_error_set(HEC_ERR_UNSUPPORTED,
-				                     "encrypted plan: activation of degree %zu; only degree <= 2 is supported",
-				                     L->n_coeffs - 1);
+				return hec_error_set(
+				    HEC_ERR_UNSUPPORTED,
+				    "encrypted plan: activation of degree %zu; only degree <= 2 is supported",
+				    L->n_coeffs - 1);
 	if (c != 0) {
 		*square = true;
 		*beta = b / (2 * c);
@@ -194,7 +206,8 @@ hec_status hec_ml_enc_plan_new(hec_ml_enc_plan **dst, const hec_ml_model *m)
 	size_t nl = hec_ml_model_layer_count(m);
 	hec_ml_layer_t L;
 	if (nl < 1 || hec_ml_model_layer(&L, m, 0) != HEC_OK || L.kind != HEC_ML_CONV)
-		return hec_error_set(HEC_ERR_UNSUPPORTED, "encrypted plan: the model's first layer must be a convolution");
+		return hec_error_set(HEC_ERR_UNSUPPORTED,
+		                     "encrypted plan: the model's first layer must be a convolution");
 	hec_ml_enc_plan *p = calloc(1, sizeof *p);
 	if (!p)
 		return hec_error_set(HEC_ERR_NOMEM, "encrypted plan: out of memory");
@@ -214,8 +227,10 @@ hec_status hec_ml_enc_plan_new(hec_ml_enc_plan **dst, const hec_ml_model *m)
 	p->KK = p->in_c * p->k * p->k;
 	hec_status s = HEC_OK;
 	if (p->B > ENC_SLOTS)
-		s = hec_error_set(HEC_ERR_UNSUPPORTED, "encrypted plan: the first convolution's %zu x %zu outputs need %zu "
-		                  "slots, more than %zu", p->maps, p->P, p->B, ENC_SLOTS);
+		s = hec_error_set(HEC_ERR_UNSUPPORTED,
+		                  "encrypted plan: the first convolution's %zu x %zu outputs need %zu "
+		                  "slots, more than %zu",
+		                  p->maps, p->P, p->B, ENC_SLOTS);
 	/* All slots/B blocks take part in the rotate-and-sum, so every block
 	 * ends up holding the whole sum (blocks without an offset hold zeros). */
 	p->G = s == HEC_OK ? ENC_SLOTS / p->B : 1;
@@ -239,7 +254,8 @@ hec_status hec_ml_enc_plan_new(hec_ml_enc_plan **dst, const hec_ml_model *m)
 		hec_ml_model_layer(&L, m, li);
 		if (L.kind == HEC_ML_POLY) {
 			if (pending) {
-				s = hec_error_set(HEC_ERR_UNSUPPORTED, "encrypted plan: two activations in a row");
+				s = hec_error_set(HEC_ERR_UNSUPPORTED,
+				                  "encrypted plan: two activations in a row");
 				break;
 			}
 			if (li == nl - 1) {
@@ -247,7 +263,9 @@ hec_status hec_ml_enc_plan_new(hec_ml_enc_plan **dst, const hec_ml_model *m)
 				 * monotone, so the logit decides; skip it. */
 				if (hec_ml_model_task(m) == HEC_ML_BINARY)
 					break;
-				s = hec_error_set(HEC_ERR_UNSUPPORTED, "encrypted plan: a multiclass model ending in an activation");
+				s = hec_error_set(
+				    HEC_ERR_UNSUPPORTED,
+				    "encrypted plan: a multiclass model ending in an activation");
 				break;
 			}
 			s = split_activation(&L, prev_square, prev_beta, &act_scale, &act_gamma);
@@ -276,7 +294,8 @@ hec_status hec_ml_enc_plan_new(hec_ml_enc_plan **dst, const hec_ml_model *m)
 		pending = false;
 		struct stage *st = &p->st[p->nst];
 		if (s == HEC_OK && pow2_at_least(a.rows) > ENC_SLOTS)
-			s = hec_error_set(HEC_ERR_UNSUPPORTED, "encrypted plan: a layer with %zu outputs exceeds %zu slots",
+			s = hec_error_set(HEC_ERR_UNSUPPORTED,
+			                  "encrypted plan: a layer with %zu outputs exceeds %zu slots",
 			                  a.rows, ENC_SLOTS);
 		if (s == HEC_OK) {
 			st->rows = a.rows;
@@ -306,7 +325,8 @@ hec_status hec_ml_enc_plan_new(hec_ml_enc_plan **dst, const hec_ml_model *m)
 		first_stage = false;
 	}
 	if (s == HEC_OK && pending)
-		s = hec_error_set(HEC_ERR_UNSUPPORTED, "encrypted plan: an activation with no layer after it");
+		s = hec_error_set(HEC_ERR_UNSUPPORTED,
+		                  "encrypted plan: an activation with no layer after it");
 	p->depth++; /* the final mask */
 	if (s != HEC_OK) {
 		hec_ml_enc_plan_free(p);
@@ -316,12 +336,19 @@ hec_status hec_ml_enc_plan_new(hec_ml_enc_plan **dst, const hec_ml_model *m)
 	return HEC_OK;
 }
 
-size_t hec_ml_enc_plan_depth(const hec_ml_enc_plan *p) { return p->depth; }
-size_t hec_ml_enc_plan_input_cts(const hec_ml_enc_plan *p) { return p->ncts; }
+size_t hec_ml_enc_plan_depth(const hec_ml_enc_plan *p)
+{
+	return p->depth;
+}
+size_t hec_ml_enc_plan_input_cts(const hec_ml_enc_plan *p)
+{
+	return p->ncts;
+}
 
 hec_status hec_ml_enc_plan_params(const hec_ml_enc_plan *p, hec_params_t *params)
 {
-	hec_status s = hec_params_for_depth(params, (unsigned)p->depth, ENC_PRECISION, HEC_SECURITY_128, NULL, 0);
+	hec_status s =
+	    hec_params_for_depth(params, (unsigned)p->depth, ENC_PRECISION, HEC_SECURITY_128, NULL, 0);
 	if (s != HEC_OK)
 		return s;
 	if (params->log_n > ENC_LOG_N)
@@ -339,17 +366,17 @@ size_t hec_ml_enc_plan_steps(const hec_ml_enc_plan *p, int64_t *steps, size_t ma
 	 * hec_linear_transform_steps with every diagonal assumed present
 	 * unless the matrix proves it zero. */
 	size_t count = 0;
-#define PUSH(x)                                  \
-	do {                                     \
-		int64_t v_ = (x);                \
-		bool dup_ = false;               \
-		for (size_t d_ = 0; d_ < count && d_ < max; d_++) \
-			dup_ |= steps[d_] == v_; \
-		if (!dup_) {                     \
-			if (count < max)         \
-				steps[count] = v_; \
-			count++;                 \
-		}                                \
+#define PUSH(x)                                                                                              \
+	do {                                                                                                 \
+		int64_t v_ = (x);                                                                            \
+		bool dup_ = false;                                                                           \
+		for (size_t d_ = 0; d_ < count && d_ < max; d_++)                                            \
+			dup_ |= steps[d_] == v_;                                                             \
+		if (!dup_) {                                                                                 \
+			if (count < max)                                                                     \
+				steps[count] = v_;                                                           \
+			count++;                                                                             \
+		}                                                                                            \
 	} while (0)
 	for (size_t span = p->B; span < p->B * p->G; span <<= 1)
 		PUSH((int64_t)span);
@@ -391,24 +418,25 @@ size_t hec_ml_enc_plan_steps(const hec_ml_enc_plan *p, int64_t *steps, size_t ma
 void hec_ml_enc_plan_describe(const hec_ml_enc_plan *p, char *buf, size_t len)
 {
 	size_t off = 0;
-#define OUT(...)                                                                   \
-	do {                                                                       \
-		int n_ = snprintf(buf + off, off < len ? len - off : 0, __VA_ARGS__); \
-		if (n_ > 0)                                                        \
-			off += (size_t)n_;                                         \
+#define OUT(...)                                                                                             \
+	do {                                                                                                 \
+		int n_ = snprintf(buf + off, off < len ? len - off : 0, __VA_ARGS__);                        \
+		if (n_ > 0)                                                                                  \
+			off += (size_t)n_;                                                                   \
 	} while (0)
 	size_t level = p->depth;
-	OUT("input:   %zu ciphertexts (im2col: %zu kernel offsets, %zu per ciphertext, blocks of %zu slots)\n",
+	OUT("input:   %zu ciphertexts (im2col: %zu kernel offsets, %zu per ciphertext, blocks of %zu "
+	    "slots)\n",
 	    p->ncts, p->KK, p->G, p->B);
 	size_t rot = 0;
 	for (size_t g = p->G; g > 1; g >>= 1)
 		rot++;
-	OUT("conv:    %zu maps x %zu positions: %zu ct x pt, %zu rotations, 1 rescale, level %zu -> %zu\n", p->maps, p->P,
-	    p->ncts, rot, level, level - 1);
+	OUT("conv:    %zu maps x %zu positions: %zu ct x pt, %zu rotations, 1 rescale, level %zu -> %zu\n",
+	    p->maps, p->P, p->ncts, rot, level, level - 1);
 	level--;
 	if (p->square0) {
-		OUT("act:     (y + %.4g)^2: 1 ct x ct + relinearisation, 1 rescale, level %zu -> %zu\n", p->beta0, level,
-		    level - 1);
+		OUT("act:     (y + %.4g)^2: 1 ct x ct + relinearisation, 1 rescale, level %zu -> %zu\n",
+		    p->beta0, level, level - 1);
 		level--;
 	}
 	for (size_t i = 0; i < p->nst; i++) {
@@ -419,18 +447,21 @@ void hec_ml_enc_plan_describe(const hec_ml_enc_plan *p, char *buf, size_t len)
 		size_t chunks = 0;
 		for (size_t span = m; span < n; span <<= 1)
 			chunks++;
-		OUT("linear:  %zu outputs from a period of %zu: %zu diagonals, <= %zu hoisted + %zu giant + %zu chunk "
+		OUT("linear:  %zu outputs from a period of %zu: %zu diagonals, <= %zu hoisted + %zu giant + "
+		    "%zu chunk "
 		    "rotations, %zu ct x pt, 1 rescale, level %zu -> %zu\n",
 		    st->rows, st->period, m, n1 - 1, m / n1 - 1, chunks, m, level, level - 1);
 		level--;
 		if (st->square) {
-			OUT("act:     (y + %.4g)^2: 1 ct x ct + relinearisation, 1 rescale, level %zu -> %zu\n", st->beta,
-			    level, level - 1);
+			OUT("act:     (y + %.4g)^2: 1 ct x ct + relinearisation, 1 rescale, level %zu -> "
+			    "%zu\n",
+			    st->beta, level, level - 1);
 			level--;
 		}
 	}
-	OUT("mask:    1 ct x pt, 1 rescale, level %zu -> %zu; re-randomise: 1 public-key encryption of zero\n", level,
-	    level - 1);
+	OUT("mask:    1 ct x pt, 1 rescale, level %zu -> %zu; re-randomise: 1 public-key encryption of "
+	    "zero\n",
+	    level, level - 1);
 #undef OUT
 }
 
@@ -454,10 +485,12 @@ hec_status hec_ml_enc_plan_simulate(const hec_ml_enc_plan *p, double *scores, co
 			double acc = p->bias0[mm];
 			for (size_t k = 0; k < p->KK; k++) {
 				size_t ci = k / (p->k * p->k), ky = k / p->k % p->k, kx = k % p->k;
-				long iy = (long)(oy * p->stride + ky) - (long)p->pad, ix = (long)(ox * p->stride + kx) - (long)p->pad;
+				long iy = (long)(oy * p->stride + ky) - (long)p->pad,
+				     ix = (long)(ox * p->stride + kx) - (long)p->pad;
 				if (iy < 0 || ix < 0 || iy >= (long)p->in_h || ix >= (long)p->in_w)
 					continue;
-				acc += p->w0[mm * p->KK + k] * input[(ci * p->in_h + (size_t)iy) * p->in_w + (size_t)ix];
+				acc += p->w0[mm * p->KK + k] *
+				       input[(ci * p->in_h + (size_t)iy) * p->in_w + (size_t)ix];
 			}
 			x[mm * p->P + pos] = p->square0 ? (acc + p->beta0) * (acc + p->beta0) : acc;
 		}
@@ -482,12 +515,13 @@ hec_status hec_ml_enc_plan_simulate(const hec_ml_enc_plan *p, double *scores, co
 	return HEC_OK;
 }
 
-hec_status hec_ml_enc_encrypt_input(const hec_ml_enc_plan *p, const hec_secret_key *sk, hec_ciphertext *const *cts,
-                                    const float *input)
+hec_status hec_ml_enc_encrypt_input(const hec_ml_enc_plan *p, const hec_secret_key *sk,
+                                    hec_ciphertext *const *cts, const float *input)
 {
 	const hec_context *c = hec_secret_key_context(sk);
 	if (hec_context_slots(c) != ENC_SLOTS)
-		return hec_error_set(HEC_ERR_MISMATCH, "encrypt: the keys' parameters do not match this model's packing");
+		return hec_error_set(HEC_ERR_MISMATCH,
+		                     "encrypt: the keys' parameters do not match this model's packing");
 	double *v = calloc(ENC_SLOTS, sizeof *v);
 	hec_plaintext *pt;
 	hec_status s = v ? hec_plaintext_new(&pt, c) : hec_error_set(HEC_ERR_NOMEM, "encrypt: out of memory");
@@ -506,7 +540,8 @@ hec_status hec_ml_enc_encrypt_input(const hec_ml_enc_plan *p, const hec_secret_k
 			size_t ci = k / (p->k * p->k), ky = k / p->k % p->k, kx = k % p->k;
 			for (size_t pos = 0; pos < p->P; pos++) {
 				size_t oy = pos / p->ow, ox = pos % p->ow;
-				long iy = (long)(oy * p->stride + ky) - (long)p->pad, ix = (long)(ox * p->stride + kx) - (long)p->pad;
+				long iy = (long)(oy * p->stride + ky) - (long)p->pad,
+				     ix = (long)(ox * p->stride + kx) - (long)p->pad;
 				if (iy < 0 || ix < 0 || iy >= (long)p->in_h || ix >= (long)p->in_w)
 					continue;
 				double px = input[(ci * p->in_h + (size_t)iy) * p->in_w + (size_t)ix];
@@ -526,7 +561,7 @@ hec_status hec_ml_enc_encrypt_input(const hec_ml_enc_plan *p, const hec_secret_k
 struct hec_ml_enc_model {
 	const hec_ml_enc_plan *plan;
 	const hec_context *ctx;
-	hec_plaintext **w0;   /* ncts */
+	hec_plaintext **w0; /* ncts */
 	hec_plaintext *bias0;
 	hec_linear_transform *lt[HEC_ML_MAX_LAYERS];
 	hec_plaintext *bias[HEC_ML_MAX_LAYERS];
@@ -563,9 +598,10 @@ hec_status hec_ml_enc_model_new(hec_ml_enc_model **dst, const hec_ml_enc_plan *p
 {
 	*dst = NULL;
 	if (hec_context_slots(c) != ENC_SLOTS || hec_context_max_level(c) < p->depth)
-		return hec_error_set(HEC_ERR_MISMATCH, "encrypted model: the parameters (%zu slots, %zu levels) do not fit "
-		                     "the plan (%zu slots, %zu levels)", hec_context_slots(c), hec_context_max_level(c),
-		                     ENC_SLOTS, p->depth);
+		return hec_error_set(HEC_ERR_MISMATCH,
+		                     "encrypted model: the parameters (%zu slots, %zu levels) do not fit "
+		                     "the plan (%zu slots, %zu levels)",
+		                     hec_context_slots(c), hec_context_max_level(c), ENC_SLOTS, p->depth);
 	hec_ml_enc_model *em = calloc(1, sizeof *em);
 	if (!em)
 		return hec_error_set(HEC_ERR_NOMEM, "encrypted model: out of memory");
@@ -648,8 +684,10 @@ hec_status hec_ml_enc_classify(const hec_ml_enc_model *em, hec_evaluator *ev, co
 	for (size_t g = 0; g < p->ncts; g++)
 		if (hec_ciphertext_context(in[g]) != c || hec_ciphertext_level(in[g]) != top ||
 		    hec_ciphertext_size(in[g]) != 2)
-			return hec_error_set(HEC_ERR_MISMATCH,
-			                     "classify: input ciphertext %zu is not a fresh encryption under these parameters", g);
+			return hec_error_set(
+			    HEC_ERR_MISMATCH,
+			    "classify: input ciphertext %zu is not a fresh encryption under these parameters",
+			    g);
 	hec_ciphertext *tmp;
 	hec_status s = hec_ciphertext_new(&tmp, c);
 	if (s != HEC_OK)
@@ -685,12 +723,14 @@ hec_status hec_ml_enc_classify(const hec_ml_enc_model *em, hec_evaluator *ev, co
 	return s;
 }
 
-hec_status enc_rerandomize(hec_evaluator *ev, const hec_public_key *pk, hec_ciphertext *ct, hec_ciphertext *tmp)
+hec_status enc_rerandomize(hec_evaluator *ev, const hec_public_key *pk, hec_ciphertext *ct,
+                           hec_ciphertext *tmp)
 {
 	hec_plaintext *zero;
 	hec_status s = hec_plaintext_new(&zero, hec_ciphertext_context(ct));
 	if (s == HEC_OK)
-		s = hec_ckks_encode_real(zero, NULL, 0, 1, hec_ciphertext_level(ct), hec_ciphertext_scale(ct));
+		s = hec_ckks_encode_real(zero, NULL, 0, 1, hec_ciphertext_level(ct),
+		                         hec_ciphertext_scale(ct));
 	if (s == HEC_OK)
 		s = hec_encrypt(tmp, pk, zero);
 	if (s == HEC_OK)
@@ -699,12 +739,13 @@ hec_status enc_rerandomize(hec_evaluator *ev, const hec_public_key *pk, hec_ciph
 	return s;
 }
 
-hec_status hec_ml_enc_decrypt_scores(const hec_ml_enc_plan *p, const hec_secret_key *sk, const hec_ciphertext *out,
-                                     double *scores)
+hec_status hec_ml_enc_decrypt_scores(const hec_ml_enc_plan *p, const hec_secret_key *sk,
+                                     const hec_ciphertext *out, double *scores)
 {
 	const hec_context *c = hec_secret_key_context(sk);
 	if (hec_ciphertext_context(out) != c)
-		return hec_error_set(HEC_ERR_MISMATCH, "decrypt: the result belongs to other parameters than the key");
+		return hec_error_set(HEC_ERR_MISMATCH,
+		                     "decrypt: the result belongs to other parameters than the key");
 	hec_plaintext *pt;
 	double complex *v = malloc(ENC_SLOTS * sizeof *v);
 	hec_status s = v ? hec_plaintext_new(&pt, c) : hec_error_set(HEC_ERR_NOMEM, "decrypt: out of memory");

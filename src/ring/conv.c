@@ -41,7 +41,8 @@ hec_status hec_rns_conv_new(hec_rns_conv **out, size_t n, const uint64_t *from, 
 {
 	*out = NULL;
 	if (!n || !nf || !nt || !from || !to)
-		return hec_error_set(HEC_ERR_ARG, "rns_conv: n = %zu, %zu source and %zu target moduli; all must be > 0",
+		return hec_error_set(HEC_ERR_ARG,
+		                     "rns_conv: n = %zu, %zu source and %zu target moduli; all must be > 0",
 		                     n, nf, nt);
 	for (size_t i = 0; i < nf + nt; i++) {
 		uint64_t m = i < nf ? from[i] : to[i - nf];
@@ -88,7 +89,8 @@ hec_status hec_rns_conv_new(hec_rns_conv **out, size_t n, const uint64_t *from, 
 				fhat = hec_ntt_mod_mul(fhat, hec_ntt_mod_reduce(from[k], m), m);
 		if (hec_ntt_mod_inv(&cv->fhat_inv[i], fhat, m->q) != HEC_OK) {
 			hec_rns_conv_free(cv);
-			return hec_error_set(HEC_ERR_ARG, "rns_conv: source modulus %llu is not coprime to the others",
+			return hec_error_set(HEC_ERR_ARG,
+			                     "rns_conv: source modulus %llu is not coprime to the others",
 			                     (unsigned long long)from[i]);
 		}
 		cv->fhat_inv_shoup[i] = hec_ntt_shoup(cv->fhat_inv[i], m->q);
@@ -239,7 +241,8 @@ static void conv_block_ref(const hec_rns_conv *cv, uint64_t *const *dst, const s
 			const uint64_t *y = ys + k;
 			hec_u128 acc = 0;
 			size_t i = 0;
-			for (size_t stop = nf < CHUNK ? nf : CHUNK;; stop = (stop + CHUNK < nf ? stop + CHUNK : nf)) {
+			for (size_t stop = nf < CHUNK ? nf : CHUNK;;
+			     stop = (stop + CHUNK < nf ? stop + CHUNK : nf)) {
 				for (; i < stop; i++)
 					acc += (hec_u128)y[i * len] * c[i];
 				if (i == nf)
@@ -262,8 +265,13 @@ struct conv_target {
 
 static inline struct conv_target conv_target_of(const hec_rns_conv *cv, size_t j)
 {
-	struct conv_target g = {cv->tm[j].q, 2 * cv->tm[j].q, cv->r64_mod_t[j], cv->r64_shoup[j], cv->one_shoup[j],
-	                        cv->fhat_mod_t + j * cv->nf, cv->f_negmult_mod_t + j * (cv->nf + 1)};
+	struct conv_target g = {cv->tm[j].q,
+	                        2 * cv->tm[j].q,
+	                        cv->r64_mod_t[j],
+	                        cv->r64_shoup[j],
+	                        cv->one_shoup[j],
+	                        cv->fhat_mod_t + j * cv->nf,
+	                        cv->f_negmult_mod_t + j * (cv->nf + 1)};
 	return g;
 }
 
@@ -288,9 +296,9 @@ static inline uint64_t conv_reduce(hec_u128 x, const struct conv_target *g)
  * in registers and the loops unroll.  nf <= CHUNK: the sums, plus the
  * correction [-corr F]_t < 2^61, stay below 2^128.  In centered and exact
  * modes the correction joins the sum before the one reduction. */
-static inline __attribute__((always_inline)) void conv_pair(const struct conv_target *g0, const struct conv_target *g1,
-                                                            uint64_t *o0, uint64_t *o1, const uint64_t *ys,
-                                                            const uint64_t *corr, size_t len, size_t nf, bool sub)
+static inline __attribute__((always_inline)) void
+conv_pair(const struct conv_target *g0, const struct conv_target *g1, uint64_t *o0, uint64_t *o1,
+          const uint64_t *ys, const uint64_t *corr, size_t len, size_t nf, bool sub)
 {
 	for (size_t k = 0; k < len; k++) {
 		hec_u128 a0 = sub ? g0->negmult[corr[k]] : 0, a1 = sub ? g1->negmult[corr[k]] : 0;
@@ -305,8 +313,8 @@ static inline __attribute__((always_inline)) void conv_pair(const struct conv_ta
 }
 
 static inline __attribute__((always_inline)) void conv_one(const struct conv_target *g, uint64_t *o,
-                                                           const uint64_t *ys, const uint64_t *corr, size_t len,
-                                                           size_t nf, bool sub)
+                                                           const uint64_t *ys, const uint64_t *corr,
+                                                           size_t len, size_t nf, bool sub)
 {
 	for (size_t k = 0; k < len; k++) {
 		hec_u128 a = sub ? g->negmult[corr[k]] : 0;
@@ -319,9 +327,9 @@ static inline __attribute__((always_inline)) void conv_one(const struct conv_tar
 /* The targets of one block for a fixed nf (specialised by the switch in
  * conv_block). */
 static inline __attribute__((always_inline)) void conv_targets(const hec_rns_conv *cv, uint64_t *const *dst,
-                                                               const size_t *sel, size_t nsel, const uint64_t *ys,
-                                                               const uint64_t *corr, size_t k0, size_t len,
-                                                               size_t nf, bool sub)
+                                                               const size_t *sel, size_t nsel,
+                                                               const uint64_t *ys, const uint64_t *corr,
+                                                               size_t k0, size_t len, size_t nf, bool sub)
 {
 	size_t s = 0;
 	for (; s + 2 <= nsel; s += 2) {
@@ -358,7 +366,7 @@ static void conv_block_nf1(const hec_rns_conv *cv, uint64_t *const *dst, const s
 		uint64_t *out = dst[s] + k0;
 		for (size_t k = 0; k < len; k++) {
 			const uint64_t v = x[k] + (negf & hec_mask_lt(half, x[k])); /* < f + t < 2^62 */
-			uint64_t r = v - mulhi64(v, ones) * t;                        /* [0, 2t) */
+			uint64_t r = v - mulhi64(v, ones) * t;                      /* [0, 2t) */
 			out[k] = r - (t & hec_mask_lt(t - 1, r));
 		}
 	}
@@ -419,7 +427,8 @@ void _hec_rns_conv_apply_ref(const hec_rns_conv *cv, uint64_t *const *dst, const
 		conv_block_ref(cv, dst, sel, nsel, src, scratch, mode, k0, n - k0 < BLOCK ? n - k0 : BLOCK);
 }
 
-void hec_rns_conv_apply(const hec_rns_conv *cv, uint64_t *const *dst, const uint64_t *const *src, uint64_t *scratch)
+void hec_rns_conv_apply(const hec_rns_conv *cv, uint64_t *const *dst, const uint64_t *const *src,
+                        uint64_t *scratch)
 {
 	_hec_rns_conv_apply_sel(cv, dst, NULL, cv->nt, src, scratch, HEC_CONV_APPROX);
 }

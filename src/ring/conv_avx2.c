@@ -27,7 +27,8 @@
 #include "ring_internal.h"
 
 void _hec_conv_block_avx2(const hec_rns_conv *cv, uint64_t *const *dst, const size_t *sel, size_t nsel,
-                          const uint64_t *const *src, double *yd, enum hec_conv_mode mode, size_t k0, size_t len)
+                          const uint64_t *const *src, double *yd, enum hec_conv_mode mode, size_t k0,
+                          size_t len)
 {
 	const size_t nf = cv->nf;
 	const struct hec_conv_dbl *d = &cv->dbl;
@@ -45,7 +46,8 @@ void _hec_conv_block_avx2(const hec_rns_conv *cv, uint64_t *const *dst, const si
 			for (size_t k = 0; k < len; k += 4) {
 				__m256d u = load_u64(x + k);
 				if (centered)
-					u = _mm256_sub_pd(u, _mm256_and_pd(_mm256_cmp_pd(u, half, _CMP_GT_OQ), f));
+					u = _mm256_sub_pd(
+					    u, _mm256_and_pd(_mm256_cmp_pd(u, half, _CMP_GT_OQ), f));
 				store_u64(o + k, canon(reduce(u, t, tinv), t));
 			}
 		}
@@ -62,7 +64,8 @@ void _hec_conv_block_avx2(const hec_rns_conv *cv, uint64_t *const *dst, const si
 		double *y = yd + i * len;
 		for (size_t k = 0; k < len; k += 4) {
 			/* With one source prime F_1 = 1: y = x, already in [0, f). */
-			__m256d u = nf == 1 ? load_u64(x + k) : canon(mulmod_const(load_u64(x + k), w, wq, f), f);
+			__m256d u =
+			    nf == 1 ? load_u64(x + k) : canon(mulmod_const(load_u64(x + k), w, wq, f), f);
 			if (centered)
 				u = _mm256_sub_pd(u, _mm256_and_pd(_mm256_cmp_pd(u, half, _CMP_GT_OQ), f));
 			if (exact) {
@@ -74,22 +77,25 @@ void _hec_conv_block_avx2(const hec_rns_conv *cv, uint64_t *const *dst, const si
 	}
 	if (exact)
 		for (size_t k = 0; k < len; k += 4)
-			_mm256_storeu_pd(v + k, _mm256_round_pd(_mm256_add_pd(_mm256_loadu_pd(v + k), _mm256_set1_pd(0.5)),
-			                                        _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
+			_mm256_storeu_pd(
+			    v + k, _mm256_round_pd(_mm256_add_pd(_mm256_loadu_pd(v + k), _mm256_set1_pd(0.5)),
+			                           _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
 	for (size_t s = 0; s < nsel; s++) {
 		const size_t j = sel ? sel[s] : s;
 		const double *cd = d->c + j * nf, *cq = d->cq + j * nf;
 		const __m256d t = _mm256_set1_pd(d->t[j]), tinv = _mm256_set1_pd(d->tinv[j]);
 		/* Zero when not exact: v's term vanishes. */
-		const __m256d fneg = _mm256_set1_pd(exact ? d->fneg[j] : 0), fnegq = _mm256_set1_pd(exact ? d->fnegq[j] : 0);
+		const __m256d fneg = _mm256_set1_pd(exact ? d->fneg[j] : 0),
+		              fnegq = _mm256_set1_pd(exact ? d->fnegq[j] : 0);
 		uint64_t *o = dst[s] + k0;
 		size_t k = 0;
 		if (nf == 1) {
 			/* Exact mode, one source: y plus v [-F]_t, below 2^50 +
 			 * 5t/8 in magnitude, so one quotient estimate reduces it. */
 			for (; k < len; k += 4) {
-				const __m256d a = _mm256_add_pd(_mm256_loadu_pd(yd + k),
-				                                mulmod_const(_mm256_loadu_pd(v + k), fneg, fnegq, t));
+				const __m256d a =
+				    _mm256_add_pd(_mm256_loadu_pd(yd + k),
+				                  mulmod_const(_mm256_loadu_pd(v + k), fneg, fnegq, t));
 				store_u64(o + k, canon(reduce(a, t, tinv), t));
 			}
 			continue;
@@ -105,7 +111,8 @@ void _hec_conv_block_avx2(const hec_rns_conv *cv, uint64_t *const *dst, const si
 				a3 = mulmod_const(_mm256_loadu_pd(v + k + 12), fneg, fnegq, t);
 			}
 			for (size_t i = 0; i < nf; i++) {
-				const __m256d c = _mm256_broadcast_sd(cd + i), q = _mm256_broadcast_sd(cq + i);
+				const __m256d c = _mm256_broadcast_sd(cd + i),
+				              q = _mm256_broadcast_sd(cq + i);
 				const double *y = yd + i * len + k;
 				a0 = _mm256_add_pd(a0, mulmod_const(_mm256_loadu_pd(y), c, q, t));
 				a1 = _mm256_add_pd(a1, mulmod_const(_mm256_loadu_pd(y + 4), c, q, t));
@@ -125,10 +132,12 @@ void _hec_conv_block_avx2(const hec_rns_conv *cv, uint64_t *const *dst, const si
 			store_u64(o + k + 12, canon(reduce(a3, t, tinv), t));
 		}
 		for (; k < len; k += 4) {
-			__m256d a = exact ? mulmod_const(_mm256_loadu_pd(v + k), fneg, fnegq, t) : _mm256_setzero_pd();
+			__m256d a = exact ? mulmod_const(_mm256_loadu_pd(v + k), fneg, fnegq, t)
+			                  : _mm256_setzero_pd();
 			for (size_t i = 0; i < nf; i++) {
-				a = _mm256_add_pd(a, mulmod_const(_mm256_loadu_pd(yd + i * len + k), _mm256_broadcast_sd(cd + i),
-				                            _mm256_broadcast_sd(cq + i), t));
+				a = _mm256_add_pd(a, mulmod_const(_mm256_loadu_pd(yd + i * len + k),
+				                                  _mm256_broadcast_sd(cd + i),
+				                                  _mm256_broadcast_sd(cq + i), t));
 				if ((i & 7) == 6)
 					a = reduce(a, t, tinv);
 			}
