@@ -121,10 +121,11 @@ hec_status hec_poly_dot(hec_poly *dst, const hec_poly *a, const hec_poly *b, siz
  * layers of an encrypted network, per limb and ciphertext polynomial);
  * with `add` the sums are added to d's values (in [0, q)), else they
  * replace them.  Inputs and weights in [0, q) (a weight >= q is
- * HEC_ERR_ARG), outputs in [0, q); zero weights cost nothing.  No d[r] may
- * alias an x[i] (HEC_ERR_ARG).  The AVX2 kernel where q < 2^50, the NTT
- * kernel for q is not portable and n % 4 == 0; the same result bit for bit
- * otherwise.  Allocates scratch (HEC_ERR_NOMEM); single-threaded (callers
+ * HEC_ERR_ARG), outputs in [0, q); zero weights of sparse rows cost
+ * nothing.  No d[r] may alias an x[i] (HEC_ERR_ARG).  The AVX2 kernel where
+ * q < 2^50, the NTT kernel for q is not portable and n % 4 == 0 (fastest
+ * with dense rows of small weights, |balanced w| <= 2^24, as scaled real
+ * weights are); the same result bit for bit otherwise.  Allocates scratch (HEC_ERR_NOMEM); single-threaded (callers
  * spread limbs over threads). */
 hec_status hec_vec_lincomb(uint64_t *const *d, size_t rows, const uint64_t *const *x, size_t count,
                            const uint64_t *W, size_t n, const hec_modulus_t *m, bool add);
