@@ -155,20 +155,33 @@ void _hec_vec_sub_mul_add_scalar_avx2(uint64_t *d, const uint64_t *x, const uint
 	}
 }
 
-/* hec_vec_lincomb in exact double precision.  Each term is mulmod_const's
- * exact x w - round(x w / q) q, |term| <= 5q/8, with the weight balanced;
- * a sum below q in magnitude (a reduced one, or d's value when adding)
- * takes G more terms exactly as long as q (1 + 5G/8) <= 2^53, which G =
- * (t - 1) 8/5 with t = floor(2^53 / q) guarantees (q (1 + t - 1) = q t <=
- * 2^53); q < 2^50 gives t >= 8 and G >= 11.
+/* hec_vec_lincomb in exact double precision, two ways.
  *
- * Coefficients are taken 16 at a time: every input's 16 are converted to
- * double once into one contiguous buffer, then each row's sums live in
- * four registers across all its terms, which read the buffer in order
- * (measured: 0.25 ns a term at 100 x 845, N = 2^14, against 0.29-0.39 with
- * blocks of 32-256 sized for L2, whose strided reads the prefetcher
- * followed less well).  Per row only the nonzero weights are kept, with
- * their quotients w / q.
+ * General weights: each term is mulmod_const's exact x w - round(x w / q)
+ * q, |term| <= 5q/8, with the weight balanced; a sum below q in magnitude
+ * (a reduced one, or d's value when adding) takes G more terms exactly as
+ * long as q (1 + 5G/8) <= 2^53, which G = (t - 1) 8/5 with t = floor(2^53
+ * / q) guarantees (q (1 + t - 1) = q t <= 2^53); q < 2^50 gives t >= 8 and
+ * G >= 11.
+ *
+ * Small weights (every balanced |w| <= 2^24: the CKKS lincomb's, real
+ * weights of magnitude below 8 scaled by about 2^21): each input x < 2^50
+ * is split once per block into halves x = x1 2^25 + x0, x0, x1 < 2^25, so
+ * a term's two products x_h w are below 2^49 and exact in a double: a term
+ * costs two fused multiply-adds and no reduction; the two sums are reduced
+ * only every G = 7 2^25 / max|w| terms (at least 14: |sum| <= 2^50 + G
+ * 2^25 max|w| <= 2^53), and sum1 2^25 + sum0 is one mulmod_const at the
+ * end.  Dense rows go two at a time (lc_small_pass), sharing every load of
+ * the halves; sparse rows (a convolution's) one at a time over their
+ * nonzero terms (lc_run_split).
+ *
+ * Coefficients are taken 16 at a time: every input's 16 (or their 32
+ * halves) are converted to double once into one contiguous buffer, which
+ * each row's terms then read in order, the sums in registers (measured,
+ * general weights: 0.25 ns a term at 100 x 845, N = 2^14, against
+ * 0.29-0.39 with blocks of 32-256 sized for L2, whose strided reads the
+ * prefetcher followed less well; small weights, dense: 0.17-0.22).  All
+ * exact: the result is the portable kernel's bit for bit.
  *
  * Tried and removed: for primes of up to 46 bits, Karatsuba on halves of
  * x and w (three exact FMA sums a term, halves stored as floats), alone
@@ -176,55 +189,88 @@ void _hec_vec_sub_mul_add_scalar_avx2(uint64_t *d, const uint64_t *x, const uint
  * float conversions and L2 reads, it made the batch CNN 20-50% slower
  * (hecate-bench ml-batch, interleaved runs). */
 #define LC_BLK 16
+#define LC_SMALL_W (1 << 24)
 
 struct lc_term {
 	const double *x; /* the input's block */
 	double w, wq;
 };
 
-/* Sums over coefficients [k, k + 4 v) of one row, v = 1 to 4 vectors,
- * starting from out's values with `add`. */
+/* The constants every kernel below needs. */
+struct lc_consts {
+	__m256d q, qinv, t25, t25q; /* t25: balanced 2^25 mod q */
+	size_t group;               /* terms between reductions */
+};
+
+/* General weights: sums over coefficients [k, k + 4 v) of one row, v = 1
+ * to 4 vectors, starting from out's values with `add`. */
 static inline __attribute__((always_inline)) void lc_run(uint64_t *out, const struct lc_term *t, size_t nt,
-                                                         size_t k, size_t group, int v, bool add, __m256d q,
-                                                         __m256d qinv)
+                                                         size_t k, int v, bool add, const struct lc_consts *c)
 {
 	__m256d acc[4] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
 	if (add)
 		for (int u = 0; u < v; u++)
 			acc[u] = load_u64(out + 4 * u);
-	for (size_t j0 = 0; j0 < nt; j0 += group) {
-		const size_t j1 = nt - j0 < group ? nt : j0 + group;
+	for (size_t j0 = 0; j0 < nt; j0 += c->group) {
+		const size_t j1 = nt - j0 < c->group ? nt : j0 + c->group;
 		for (size_t j = j0; j < j1; j++) {
 			const __m256d w = _mm256_broadcast_sd(&t[j].w), wq = _mm256_broadcast_sd(&t[j].wq);
 			for (int u = 0; u < v; u++)
-				acc[u] = _mm256_add_pd(
-				    acc[u], mulmod_const(_mm256_load_pd(t[j].x + k + 4 * u), w, wq, q));
+				acc[u] = _mm256_add_pd(acc[u], mulmod_const(_mm256_load_pd(t[j].x + k + 4 * u), w, wq, c->q));
 		}
 		if (j1 < nt)
 			for (int u = 0; u < v; u++)
-				acc[u] = reduce(acc[u], q, qinv);
+				acc[u] = reduce(acc[u], c->q, c->qinv);
 	}
 	for (int u = 0; u < v; u++)
-		store_u64(out + 4 * u, canon(reduce(acc[u], q, qinv), q));
+		store_u64(out + 4 * u, canon(reduce(acc[u], c->q, c->qinv), c->q));
 }
 
-/* Dense rows with small weights (every balanced |w| <= 2^24: the CKKS
- * lincomb's, whose weights are real numbers of magnitude below 8 scaled by
- * about 2^21).  Each input x < 2^50 is split once per block into halves
- * x = x1 2^25 + x0, x0, x1 < 2^25, so a term's two products x_h w are below
- * 2^49 and exact in a double: a term costs two fused multiply-adds, with
- * no reduction, and the sums are reduced only every G terms (|sum| <= 2^50
- * + G 2^25 wmax <= 2^53 for G = 7 2^25 / wmax, at least 14).  At the end
- * sum1 2^25 + sum0 is one mulmod_const and a reduction.  Two rows share
- * every load of the halves, read from one contiguous buffer (32 doubles
- * an input: 16 coefficients' low halves, then their high halves), in two
- * passes of 8 coefficients (8 sums in registers).  Exact, so the result
- * equals the portable kernel's bit for bit. */
-#define LC_SMALL_W (1 << 24)
+/* Small weights: sum1 2^25 + sum0 from reduced halves' sums (|sum_h| <=
+ * q/2 + 1: one mulmod_const, |.| <= 5q/8, and a total below 2q). */
+static inline __m256d lc_join(__m256d s0, __m256d s1, const struct lc_consts *c)
+{
+	return canon(reduce(_mm256_add_pd(mulmod_const(s1, c->t25, c->t25q, c->q), s0), c->q, c->qinv), c->q);
+}
 
-static inline __attribute__((always_inline)) void
-lc_small_pass(uint64_t *o0, uint64_t *o1, const double *w0, const double *w1, const double *buf, size_t count,
-              size_t k, int v, size_t group, bool add, __m256d q, __m256d qinv, __m256d t25, __m256d t25q)
+/* Small weights, one sparse row: as lc_run over split inputs (each block
+ * buffer: 16 low halves, then 16 high ones). */
+static inline __attribute__((always_inline)) void lc_run_split(uint64_t *out, const struct lc_term *t, size_t nt,
+                                                               size_t k, int v, bool add,
+                                                               const struct lc_consts *c)
+{
+	__m256d a0[4], a1[4];
+	for (int u = 0; u < 4; u++)
+		a0[u] = a1[u] = _mm256_setzero_pd();
+	if (add)
+		for (int u = 0; u < v; u++)
+			a0[u] = load_u64(out + 4 * u);
+	for (size_t j0 = 0; j0 < nt; j0 += c->group) {
+		const size_t j1 = nt - j0 < c->group ? nt : j0 + c->group;
+		for (size_t j = j0; j < j1; j++) {
+			const __m256d w = _mm256_broadcast_sd(&t[j].w);
+			const double *y = t[j].x + k;
+			for (int u = 0; u < v; u++) {
+				a0[u] = _mm256_fmadd_pd(_mm256_load_pd(y + 4 * u), w, a0[u]);
+				a1[u] = _mm256_fmadd_pd(_mm256_load_pd(y + 16 + 4 * u), w, a1[u]);
+			}
+		}
+		for (int u = 0; u < v; u++) {
+			a0[u] = reduce(a0[u], c->q, c->qinv);
+			a1[u] = reduce(a1[u], c->q, c->qinv);
+		}
+	}
+	for (int u = 0; u < v; u++)
+		store_u64(out + 4 * u, lc_join(a0[u], a1[u], c));
+}
+
+/* Small weights, two dense rows (w0, w1: their count weights, as doubles)
+ * over coefficients [k, k + 4 v), v = 1 or 2, of a block whose input i has
+ * its halves at buf + 32 i; o1 == o0 for a lone last row. */
+static inline __attribute__((always_inline)) void lc_small_pass(uint64_t *o0, uint64_t *o1, const double *w0,
+                                                                const double *w1, const double *buf,
+                                                                size_t count, size_t k, int v, bool add,
+                                                                const struct lc_consts *c)
 {
 	__m256d a[2][2][2];
 	for (int r = 0; r < 2; r++)
@@ -235,14 +281,13 @@ lc_small_pass(uint64_t *o0, uint64_t *o1, const double *w0, const double *w1, co
 			a[0][u][0] = load_u64(o0 + 4 * u);
 			a[1][u][0] = load_u64(o1 + 4 * u);
 		}
-	for (size_t i0 = 0; i0 < count; i0 += group) {
-		const size_t i1 = count - i0 < group ? count : i0 + group;
+	for (size_t i0 = 0; i0 < count; i0 += c->group) {
+		const size_t i1 = count - i0 < c->group ? count : i0 + c->group;
 		for (size_t i = i0; i < i1; i++) {
 			const __m256d c0 = _mm256_broadcast_sd(w0 + i), c1 = _mm256_broadcast_sd(w1 + i);
 			const double *y = buf + 32 * i + k;
 			for (int u = 0; u < v; u++) {
-				const __m256d lo = _mm256_load_pd(y + 4 * u),
-				              hi = _mm256_load_pd(y + 16 + 4 * u);
+				const __m256d lo = _mm256_load_pd(y + 4 * u), hi = _mm256_load_pd(y + 16 + 4 * u);
 				a[0][u][0] = _mm256_fmadd_pd(lo, c0, a[0][u][0]);
 				a[0][u][1] = _mm256_fmadd_pd(hi, c0, a[0][u][1]);
 				a[1][u][0] = _mm256_fmadd_pd(lo, c1, a[1][u][0]);
@@ -251,91 +296,91 @@ lc_small_pass(uint64_t *o0, uint64_t *o1, const double *w0, const double *w1, co
 		}
 		for (int r = 0; r < 2; r++)
 			for (int u = 0; u < v; u++) {
-				a[r][u][0] = reduce(a[r][u][0], q, qinv);
-				a[r][u][1] = reduce(a[r][u][1], q, qinv);
+				a[r][u][0] = reduce(a[r][u][0], c->q, c->qinv);
+				a[r][u][1] = reduce(a[r][u][1], c->q, c->qinv);
 			}
 	}
-	/* Reduced: |sum_h| <= q/2 + 1, so sum1 2^25 is one mulmod_const
-	 * (|.| <= 5q/8) and the total stays below 2q. */
 	for (int u = 0; u < v; u++) {
-		const __m256d s0 = _mm256_add_pd(mulmod_const(a[0][u][1], t25, t25q, q), a[0][u][0]);
-		const __m256d s1 = _mm256_add_pd(mulmod_const(a[1][u][1], t25, t25q, q), a[1][u][0]);
-		store_u64(o0 + 4 * u, canon(reduce(s0, q, qinv), q));
+		store_u64(o0 + 4 * u, lc_join(a[0][u][0], a[0][u][1], c));
 		if (o1 != o0)
-			store_u64(o1 + 4 * u, canon(reduce(s1, q, qinv), q));
+			store_u64(o1 + 4 * u, lc_join(a[1][u][0], a[1][u][1], c));
 	}
 }
 
-static hec_status lc_small(uint64_t *const *d, size_t rows, const uint64_t *const *x, size_t count,
-                           const double *wd, double wmax, size_t n, const hec_modulus_t *m, bool add)
+/* Input coefficients [0, len) into a block buffer: 16 doubles, or with
+ * `split` 16 low halves (x mod 2^25) then 16 high ones (x >> 25). */
+static inline void lc_load_block(double *buf, const uint64_t *x, size_t len, bool split)
 {
-	const double qd = (double)m->q;
-	const __m256d q = _mm256_set1_pd(qd), qinv = _mm256_set1_pd(1.0 / qd);
-	const double t25 = balanced((UINT64_C(1) << 25) % m->q, m->q);
-	const __m256d vt25 = _mm256_set1_pd(t25), vt25q = _mm256_set1_pd(t25 / qd);
-	const size_t group = (size_t)(7 * 0x1p25 / (wmax > 1 ? wmax : 1));
-	double *buf = aligned_alloc(32, count * 32 * sizeof *buf);
-	if (!buf)
-		return hec_error_set(HEC_ERR_NOMEM, "vec_lincomb: out of memory");
 	const __m256i mask = _mm256_set1_epi64x((1 << 25) - 1);
-	for (size_t k0 = 0; k0 < n; k0 += 16) {
-		const size_t len = n - k0 < 16 ? n - k0 : 16; /* a multiple of 4 */
+	for (size_t k = 0; k < len; k += 4) {
+		if (!split) {
+			_mm256_store_pd(buf + k, load_u64(x + k));
+			continue;
+		}
+		const __m256i v = _mm256_loadu_si256((const __m256i *)(x + k));
+		uint64_t lo[4], hi[4];
+		_mm256_storeu_si256((__m256i *)lo, _mm256_and_si256(v, mask));
+		_mm256_storeu_si256((__m256i *)hi, _mm256_srli_epi64(v, 25));
+		_mm256_store_pd(buf + k, load_u64(lo));
+		_mm256_store_pd(buf + 16 + k, load_u64(hi));
+	}
+}
+
+/* Dense rows of small weights, two at a time. */
+static hec_status lc_dense_small(uint64_t *const *d, size_t rows, const uint64_t *const *x, size_t count,
+                                 const uint64_t *W, size_t n, const hec_modulus_t *m, bool add,
+                                 const struct lc_consts *c)
+{
+	double *buf = aligned_alloc(32, count * 32 * sizeof *buf), *wd = malloc(rows * count * sizeof *wd);
+	if (!buf || !wd) {
+		free(buf);
+		free(wd);
+		return hec_error_set(HEC_ERR_NOMEM, "vec_lincomb: out of memory");
+	}
+	for (size_t k = 0; k < rows * count; k++)
+		wd[k] = balanced(W[k], m->q);
+	for (size_t k0 = 0; k0 < n; k0 += LC_BLK) {
+		const size_t len = n - k0 < LC_BLK ? n - k0 : LC_BLK; /* a multiple of 4 */
 		for (size_t i = 0; i < count; i++)
-			for (size_t k = 0; k < len; k += 4) {
-				const __m256i v = _mm256_loadu_si256((const __m256i *)(x[i] + k0 + k));
-				uint64_t lo[4], hi[4];
-				_mm256_storeu_si256((__m256i *)lo, _mm256_and_si256(v, mask));
-				_mm256_storeu_si256((__m256i *)hi, _mm256_srli_epi64(v, 25));
-				_mm256_store_pd(buf + 32 * i + k, load_u64(lo));
-				_mm256_store_pd(buf + 32 * i + 16 + k, load_u64(hi));
-			}
+			lc_load_block(buf + 32 * i, x[i] + k0, len, true);
 		for (size_t r = 0; r < rows; r += 2) {
-			const size_t r1 = r + 1 < rows ? r + 1 : r; /* an odd last row twice, stored once */
+			const size_t r1 = r + 1 < rows ? r + 1 : r;
+			const double *w0 = wd + r * count, *w1 = wd + r1 * count;
 			/* v and add as constants, so that the sums stay in registers. */
 			for (size_t k = 0; k < len; k += 8) {
 				uint64_t *o0 = d[r] + k0 + k, *o1 = d[r1] + k0 + k;
-				const double *w0 = wd + r * count, *w1 = wd + r1 * count;
 				if (len - k >= 8 && add)
-					lc_small_pass(o0, o1, w0, w1, buf, count, k, 2, group, true, q, qinv,
-					              vt25, vt25q);
+					lc_small_pass(o0, o1, w0, w1, buf, count, k, 2, true, c);
 				else if (len - k >= 8)
-					lc_small_pass(o0, o1, w0, w1, buf, count, k, 2, group, false, q, qinv,
-					              vt25, vt25q);
+					lc_small_pass(o0, o1, w0, w1, buf, count, k, 2, false, c);
 				else
-					lc_small_pass(o0, o1, w0, w1, buf, count, k, 1, group, add, q, qinv,
-					              vt25, vt25q);
+					lc_small_pass(o0, o1, w0, w1, buf, count, k, 1, add, c);
 			}
 		}
 	}
 	free(buf);
+	free(wd);
 	return HEC_OK;
 }
 
 hec_status _hec_vec_lincomb_avx2(uint64_t *const *d, size_t rows, const uint64_t *const *x, size_t count,
                                  const uint64_t *W, size_t n, const hec_modulus_t *m, bool add)
 {
-	const double qd = (double)m->q;
-	const __m256d q = _mm256_set1_pd(qd), qinv = _mm256_set1_pd(1.0 / qd);
-	const uint64_t t53 = ((uint64_t)1 << 53) / m->q;
-	const size_t group = (t53 - 1) * 8 / 5;
-	const size_t blk = LC_BLK;
+	const double qd = (double)m->q, t25 = balanced((UINT64_C(1) << 25) % m->q, m->q);
 	size_t nnz = 0;
 	double wmax = 0;
 	for (size_t k = 0; k < rows * count; k++) {
 		nnz += W[k] != 0;
 		wmax = fmax(wmax, fabs(balanced(W[k], m->q)));
 	}
-	if (wmax <= LC_SMALL_W && 2 * nnz >= rows * count) {
-		/* Dense rows of small weights: the split kernel above. */
-		double *wd = malloc(rows * count * sizeof *wd);
-		if (!wd)
-			return hec_error_set(HEC_ERR_NOMEM, "vec_lincomb: out of memory");
-		for (size_t k = 0; k < rows * count; k++)
-			wd[k] = balanced(W[k], m->q);
-		hec_status s = lc_small(d, rows, x, count, wd, wmax, n, m, add);
-		free(wd);
-		return s;
-	}
+	const bool split = wmax <= LC_SMALL_W;
+	const struct lc_consts c = {_mm256_set1_pd(qd), _mm256_set1_pd(1.0 / qd), _mm256_set1_pd(t25),
+	                            _mm256_set1_pd(t25 / qd),
+	                            split ? (size_t)(7 * 0x1p25 / (wmax > 1 ? wmax : 1))
+	                                  : (((UINT64_C(1) << 53) / m->q) - 1) * 8 / 5};
+	if (split && 2 * nnz >= rows * count)
+		return lc_dense_small(d, rows, x, count, W, n, m, add, &c);
+	const size_t blk = split ? 2 * LC_BLK : LC_BLK; /* doubles per input and block */
 	double *xd = aligned_alloc(32, (count ? count : 1) * blk * sizeof *xd);
 	struct lc_term *terms = malloc((nnz ? nnz : 1) * sizeof *terms);
 	size_t *row_end = malloc(rows * sizeof *row_end), *used = calloc(count ? count : 1, sizeof *used);
@@ -363,22 +408,30 @@ hec_status _hec_vec_lincomb_avx2(uint64_t *const *d, size_t rows, const uint64_t
 	for (size_t i = 0; i < count; i++)
 		if (used[i])
 			used[nused++] = i;
-	for (size_t k0 = 0; k0 < n; k0 += blk) {
-		const size_t len = n - k0 < blk ? n - k0 : blk; /* a multiple of 4 */
+	for (size_t k0 = 0; k0 < n; k0 += LC_BLK) {
+		const size_t len = n - k0 < LC_BLK ? n - k0 : LC_BLK; /* a multiple of 4 */
 		for (size_t u = 0; u < nused; u++)
-			for (size_t k = 0; k < len; k += 4)
-				_mm256_store_pd(xd + used[u] * blk + k, load_u64(x[used[u]] + k0 + k));
+			lc_load_block(xd + used[u] * blk, x[used[u]] + k0, len, split);
 		for (size_t r = 0; r < rows; r++) {
 			const size_t j0 = r ? row_end[r - 1] : 0;
 			const struct lc_term *t = terms + j0;
 			const size_t nt = row_end[r] - j0;
-			if (len == LC_BLK && add)
-				lc_run(d[r] + k0, t, nt, 0, group, 4, true, q, qinv);
-			else if (len == LC_BLK)
-				lc_run(d[r] + k0, t, nt, 0, group, 4, false, q, qinv);
-			else /* the last block of an n that is not a multiple of 16 */
+			/* The last block of an n that is not a multiple of 16 goes 4
+			 * coefficients at a time. */
+			if (split && len == LC_BLK && add)
+				lc_run_split(d[r] + k0, t, nt, 0, 4, true, &c);
+			else if (split && len == LC_BLK)
+				lc_run_split(d[r] + k0, t, nt, 0, 4, false, &c);
+			else if (split)
 				for (size_t k = 0; k < len; k += 4)
-					lc_run(d[r] + k0 + k, t, nt, k, group, 1, add, q, qinv);
+					lc_run_split(d[r] + k0 + k, t, nt, k, 1, add, &c);
+			else if (len == LC_BLK && add)
+				lc_run(d[r] + k0, t, nt, 0, 4, true, &c);
+			else if (len == LC_BLK)
+				lc_run(d[r] + k0, t, nt, 0, 4, false, &c);
+			else
+				for (size_t k = 0; k < len; k += 4)
+					lc_run(d[r] + k0 + k, t, nt, k, 1, add, &c);
 		}
 	}
 	free(xd);

@@ -132,11 +132,12 @@ START_TEST(test_lincomb_vs_gmp)
 }
 END_TEST
 
-/* Dense rows of small weights (|w| <= 2^24: the AVX2 kernel's split
- * path, which reduces every 7 2^25 / max|w| terms: 14 at 2^24, so counts
- * 13-15 and 29 cross it), odd and even row counts, tails of 4 and 12
- * coefficients, extremes (weights exactly +-2^24, inputs and starting
- * values next to q), and a weight just above the bound (the general path). */
+/* Small weights (|w| <= 2^24: the AVX2 kernel's split paths, which reduce
+ * every 7 2^25 / max|w| terms: 14 at 2^24, so counts 13-15 and 29 cross
+ * it), dense (two rows at a time: odd and even row counts) and sparse,
+ * tails of 4 and 12 coefficients, extremes (weights exactly +-2^24, inputs
+ * and starting values next to q), and a weight just above the bound (the
+ * general path). */
 START_TEST(test_lincomb_small_weights)
 {
 	test_rng g;
@@ -157,6 +158,11 @@ START_TEST(test_lincomb_small_weights)
 	check_case_w(&g, 45, 100, 845, 64, 0, false, 1 << 22);
 	check_case_w(&g, 45, 4, 200, 64, 0, true, (1 << 24) + 1);
 	check_case_w(&g, 45, 4, 200, 64, 30, false, 1 << 20);
+	/* Sparse rows of small weights (a convolution's): the split path one
+	 * row at a time, with extremes and a tail. */
+	check_case_w(&g, 49, 5, 784, 256, 97, false, 1 << 24);
+	check_case_w(&g, 49, 3, 300, 68, 90, true, 1 << 24);
+	check_case_w(&g, 30, 2, 29, 12, 60, true, 1 << 23);
 }
 END_TEST
 
