@@ -171,9 +171,13 @@ void _hec_vec_sub_mul_add_scalar_avx2(uint64_t *d, const uint64_t *x, const uint
  * costs two fused multiply-adds and no reduction; the two sums are reduced
  * only every G = 7 2^25 / max|w| terms (at least 14: |sum| <= 2^50 + G
  * 2^25 max|w| <= 2^53), and sum1 2^25 + sum0 is one mulmod_const at the
- * end.  Dense rows go two at a time (lc_small_pass), sharing every load of
- * the halves; sparse rows (a convolution's) one at a time over their
- * nonzero terms (lc_run_split).
+ * end.  Dense rows go four at a time (lc_small_pass), sharing every load
+ * of the halves, which makes 4 bytes of buffer read per term (the buffer
+ * lives in L2, whose bandwidth bounds these loops: two rows at a time ran
+ * at 0.17-0.22 ns a term); sparse rows (a convolution's) one at a time
+ * over their nonzero terms (lc_run_split).  A split block buffer holds,
+ * per 4 coefficients, their 4 low halves then their 4 high ones, so that
+ * one 64-byte line serves a pass over 4 coefficients.
  *
  * Coefficients are taken 16 at a time: every input's 16 (or their 32
  * halves) are converted to double once into one contiguous buffer, which
@@ -188,7 +192,7 @@ void _hec_vec_sub_mul_add_scalar_avx2(uint64_t *d, const uint64_t *x, const uint
  * and four dense rows at a time; fewer multiplications, but bound by the
  * float conversions and L2 reads, it made the batch CNN 20-50% slower
  * (hecate-bench ml-batch, interleaved runs). */
-#define LC_BLK 16
+#define LC_BLK     16
 #define LC_SMALL_W (1 << 24)
 
 struct lc_term {
@@ -216,7 +220,8 @@ static inline __attribute__((always_inline)) void lc_run(uint64_t *out, const st
 		for (size_t j = j0; j < j1; j++) {
 			const __m256d w = _mm256_broadcast_sd(&t[j].w), wq = _mm256_broadcast_sd(&t[j].wq);
 			for (int u = 0; u < v; u++)
-				acc[u] = _mm256_add_pd(acc[u], mulmod_const(_mm256_load_pd(t[j].x + k + 4 * u), w, wq, c->q));
+				acc[u] = _mm256_add_pd(
+				    acc[u], mulmod_const(_mm256_load_pd(t[j].x + k + 4 * u), w, wq, c->q));
 		}
 		if (j1 < nt)
 			for (int u = 0; u < v; u++)
@@ -233,10 +238,9 @@ static inline __m256d lc_join(__m256d s0, __m256d s1, const struct lc_consts *c)
 	return canon(reduce(_mm256_add_pd(mulmod_const(s1, c->t25, c->t25q, c->q), s0), c->q, c->qinv), c->q);
 }
 
-/* Small weights, one sparse row: as lc_run over split inputs (each block
- * buffer: 16 low halves, then 16 high ones). */
-static inline __attribute__((always_inline)) void lc_run_split(uint64_t *out, const struct lc_term *t, size_t nt,
-                                                               size_t k, int v, bool add,
+/* Small weights, one sparse row: as lc_run over split inputs. */
+static inline __attribute__((always_inline)) void lc_run_split(uint64_t *out, const struct lc_term *t,
+                                                               size_t nt, size_t k, int v, bool add,
                                                                const struct lc_consts *c)
 {
 	__m256d a0[4], a1[4];
@@ -249,10 +253,10 @@ static inline __attribute__((always_inline)) void lc_run_split(uint64_t *out, co
 		const size_t j1 = nt - j0 < c->group ? nt : j0 + c->group;
 		for (size_t j = j0; j < j1; j++) {
 			const __m256d w = _mm256_broadcast_sd(&t[j].w);
-			const double *y = t[j].x + k;
+			const double *y = t[j].x + 2 * k;
 			for (int u = 0; u < v; u++) {
-				a0[u] = _mm256_fmadd_pd(_mm256_load_pd(y + 4 * u), w, a0[u]);
-				a1[u] = _mm256_fmadd_pd(_mm256_load_pd(y + 16 + 4 * u), w, a1[u]);
+				a0[u] = _mm256_fmadd_pd(_mm256_load_pd(y + 8 * u), w, a0[u]);
+				a1[u] = _mm256_fmadd_pd(_mm256_load_pd(y + 8 * u + 4), w, a1[u]);
 			}
 		}
 		for (int u = 0; u < v; u++) {
@@ -264,51 +268,43 @@ static inline __attribute__((always_inline)) void lc_run_split(uint64_t *out, co
 		store_u64(out + 4 * u, lc_join(a0[u], a1[u], c));
 }
 
-/* Small weights, two dense rows (w0, w1: their count weights, as doubles)
- * over coefficients [k, k + 4 v), v = 1 or 2, of a block whose input i has
- * its halves at buf + 32 i; o1 == o0 for a lone last row. */
-static inline __attribute__((always_inline)) void lc_small_pass(uint64_t *o0, uint64_t *o1, const double *w0,
-                                                                const double *w1, const double *buf,
-                                                                size_t count, size_t k, int v, bool add,
-                                                                const struct lc_consts *c)
+/* Small weights, four dense rows (w[r]: their count weights, as doubles;
+ * rows beyond `nr` repeat the last real one and are not stored) over
+ * coefficients [4 g, 4 g + 4) of a block whose input i has its halves at
+ * buf + 32 i. */
+static inline __attribute__((always_inline)) void lc_small_pass(uint64_t *const o[4],
+                                                                const double *const w[4], int nr,
+                                                                const double *buf, size_t count, size_t g,
+                                                                bool add, const struct lc_consts *c)
 {
-	__m256d a[2][2][2];
-	for (int r = 0; r < 2; r++)
-		for (int u = 0; u < 2; u++)
-			a[r][u][0] = a[r][u][1] = _mm256_setzero_pd();
-	if (add)
-		for (int u = 0; u < v; u++) {
-			a[0][u][0] = load_u64(o0 + 4 * u);
-			a[1][u][0] = load_u64(o1 + 4 * u);
-		}
+	__m256d a[4][2];
+	for (int r = 0; r < 4; r++) {
+		a[r][0] = add ? load_u64(o[r] + 4 * g) : _mm256_setzero_pd();
+		a[r][1] = _mm256_setzero_pd();
+	}
 	for (size_t i0 = 0; i0 < count; i0 += c->group) {
 		const size_t i1 = count - i0 < c->group ? count : i0 + c->group;
 		for (size_t i = i0; i < i1; i++) {
-			const __m256d c0 = _mm256_broadcast_sd(w0 + i), c1 = _mm256_broadcast_sd(w1 + i);
-			const double *y = buf + 32 * i + k;
-			for (int u = 0; u < v; u++) {
-				const __m256d lo = _mm256_load_pd(y + 4 * u), hi = _mm256_load_pd(y + 16 + 4 * u);
-				a[0][u][0] = _mm256_fmadd_pd(lo, c0, a[0][u][0]);
-				a[0][u][1] = _mm256_fmadd_pd(hi, c0, a[0][u][1]);
-				a[1][u][0] = _mm256_fmadd_pd(lo, c1, a[1][u][0]);
-				a[1][u][1] = _mm256_fmadd_pd(hi, c1, a[1][u][1]);
+			const double *y = buf + 32 * i + 8 * g;
+			const __m256d lo = _mm256_load_pd(y), hi = _mm256_load_pd(y + 4);
+			for (int r = 0; r < 4; r++) {
+				const __m256d cr = _mm256_broadcast_sd(w[r] + i);
+				a[r][0] = _mm256_fmadd_pd(lo, cr, a[r][0]);
+				a[r][1] = _mm256_fmadd_pd(hi, cr, a[r][1]);
 			}
 		}
-		for (int r = 0; r < 2; r++)
-			for (int u = 0; u < v; u++) {
-				a[r][u][0] = reduce(a[r][u][0], c->q, c->qinv);
-				a[r][u][1] = reduce(a[r][u][1], c->q, c->qinv);
-			}
+		for (int r = 0; r < 4; r++) {
+			a[r][0] = reduce(a[r][0], c->q, c->qinv);
+			a[r][1] = reduce(a[r][1], c->q, c->qinv);
+		}
 	}
-	for (int u = 0; u < v; u++) {
-		store_u64(o0 + 4 * u, lc_join(a[0][u][0], a[0][u][1], c));
-		if (o1 != o0)
-			store_u64(o1 + 4 * u, lc_join(a[1][u][0], a[1][u][1], c));
-	}
+	for (int r = 0; r < nr; r++)
+		store_u64(o[r] + 4 * g, lc_join(a[r][0], a[r][1], c));
 }
 
 /* Input coefficients [0, len) into a block buffer: 16 doubles, or with
- * `split` 16 low halves (x mod 2^25) then 16 high ones (x >> 25). */
+ * `split` per 4 coefficients their low halves (x mod 2^25), then their
+ * high ones (x >> 25). */
 static inline void lc_load_block(double *buf, const uint64_t *x, size_t len, bool split)
 {
 	const __m256i mask = _mm256_set1_epi64x((1 << 25) - 1);
@@ -321,8 +317,8 @@ static inline void lc_load_block(double *buf, const uint64_t *x, size_t len, boo
 		uint64_t lo[4], hi[4];
 		_mm256_storeu_si256((__m256i *)lo, _mm256_and_si256(v, mask));
 		_mm256_storeu_si256((__m256i *)hi, _mm256_srli_epi64(v, 25));
-		_mm256_store_pd(buf + k, load_u64(lo));
-		_mm256_store_pd(buf + 16 + k, load_u64(hi));
+		_mm256_store_pd(buf + 2 * k, load_u64(lo));
+		_mm256_store_pd(buf + 2 * k + 4, load_u64(hi));
 	}
 }
 
@@ -343,19 +339,21 @@ static hec_status lc_dense_small(uint64_t *const *d, size_t rows, const uint64_t
 		const size_t len = n - k0 < LC_BLK ? n - k0 : LC_BLK; /* a multiple of 4 */
 		for (size_t i = 0; i < count; i++)
 			lc_load_block(buf + 32 * i, x[i] + k0, len, true);
-		for (size_t r = 0; r < rows; r += 2) {
-			const size_t r1 = r + 1 < rows ? r + 1 : r;
-			const double *w0 = wd + r * count, *w1 = wd + r1 * count;
-			/* v and add as constants, so that the sums stay in registers. */
-			for (size_t k = 0; k < len; k += 8) {
-				uint64_t *o0 = d[r] + k0 + k, *o1 = d[r1] + k0 + k;
-				if (len - k >= 8 && add)
-					lc_small_pass(o0, o1, w0, w1, buf, count, k, 2, true, c);
-				else if (len - k >= 8)
-					lc_small_pass(o0, o1, w0, w1, buf, count, k, 2, false, c);
-				else
-					lc_small_pass(o0, o1, w0, w1, buf, count, k, 1, add, c);
+		for (size_t r = 0; r < rows; r += 4) {
+			const int nr = rows - r < 4 ? (int)(rows - r) : 4;
+			uint64_t *o[4];
+			const double *w[4];
+			for (int u = 0; u < 4; u++) {
+				const size_t ru = r + (size_t)(u < nr ? u : nr - 1);
+				o[u] = d[ru] + k0;
+				w[u] = wd + ru * count;
 			}
+			/* add as a constant, so that the sums stay in registers. */
+			for (size_t g = 0; g < len / 4; g++)
+				if (add)
+					lc_small_pass(o, w, nr, buf, count, g, true, c);
+				else
+					lc_small_pass(o, w, nr, buf, count, g, false, c);
 		}
 	}
 	free(buf);

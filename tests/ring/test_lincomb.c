@@ -134,7 +134,7 @@ END_TEST
 
 /* Small weights (|w| <= 2^24: the AVX2 kernel's split paths, which reduce
  * every 7 2^25 / max|w| terms: 14 at 2^24, so counts 13-15 and 29 cross
- * it), dense (two rows at a time: odd and even row counts) and sparse,
+ * it), dense (four rows at a time: 1 to 7 rows) and sparse,
  * tails of 4 and 12 coefficients, extremes (weights exactly +-2^24, inputs
  * and starting values next to q), and a weight just above the bound (the
  * general path). */
@@ -156,6 +156,8 @@ START_TEST(test_lincomb_small_weights)
 				check_case_w(&g, bits[b], 3, counts[c], ns[k], 0, true, 1 << 24);
 			}
 	check_case_w(&g, 45, 100, 845, 64, 0, false, 1 << 22);
+	check_case_w(&g, 40, 7, 50, 28, 0, true, 1 << 24);
+	check_case_w(&g, 40, 5, 50, 36, 0, false, 1 << 24);
 	check_case_w(&g, 45, 4, 200, 64, 0, true, (1 << 24) + 1);
 	check_case_w(&g, 45, 4, 200, 64, 30, false, 1 << 20);
 	/* Sparse rows of small weights (a convolution's): the split path one
