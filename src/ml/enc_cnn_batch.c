@@ -16,7 +16,7 @@
  * inputs at 34; a layer's sums at (its input scale + about 21, the
  * weights' scale), rescaled by a prime chosen to land on 28 (hidden) or 38
  * (scores); a square doubles 28 to 56.  For the CryptoNets shape that is 4
- * primes (27 + 50 + 39 + 50 bits) where one rescale per multiplication at
+ * primes (27 + 49 + 39 + 50 bits) where one rescale per multiplication at
  * a uniform scale needed 6, and the first dense layer, the bulk of the
  * work, runs on 3 limbs instead of 4.  Precision: fresh noise (~2^9) at
  * 2^34 and rescaling noise (~2^7) at 2^28 leave about 20 bits in every
