@@ -297,8 +297,12 @@ int hec_cmd_encrypt(int argc, char **argv)
 	       cli_bytes_str((char[32]){0}, 32, bytes / nimg));
 	if (labels)
 		printf("labels:      %s (client side only)\n", labels);
-	printf("time:        %.3f s encrypting (%.3f s per image), %.3f s with writing\n", t_enc,
-	       t_enc / (double)nimg, t_all);
+	if (batch)
+		printf("time:        %.3f s encrypting (%.3f s per batch), %.3f s with writing\n", t_enc,
+		       t_enc / (double)cli_meta_groups(&meta), t_all);
+	else
+		printf("time:        %.3f s encrypting (%.3f s per image), %.3f s with writing\n", t_enc,
+		       t_enc / (double)nimg, t_all);
 	rc = 0;
 done:
 	cli_out_abort(&o);
