@@ -344,14 +344,17 @@ hec_status hec_ckks_rescale(hec_evaluator *ev, hec_ciphertext *dst, const hec_ci
 		return s;
 	if (a->level == 0)
 		return hec_error_set(HEC_ERR_LEVEL, "rescale: the ciphertext is at level 0; no prime left to divide by");
-	if (dst != a && (s = hec_ciphertext_copy(dst, a)) != HEC_OK)
+	/* Out of place, straight from a's polynomials (no copy first). */
+	const size_t size = a->size, level = a->level;
+	const double scale = a->scale / (double)hec_ring_q(ev->ctx->ring, level);
+	if (dst != a && (s = _hec_ciphertext_shape(dst, size, level - 1)) != HEC_OK)
 		return s;
-	double q = (double)hec_ring_q(ev->ctx->ring, dst->level);
-	for (size_t i = 0; i < dst->size; i++)
-		if ((s = hec_poly_rescale(&dst->c[i], &dst->c[i], ev->ws)) != HEC_OK)
+	for (size_t i = 0; i < size; i++)
+		if ((s = hec_poly_rescale(&dst->c[i], &a->c[i], ev->ws)) != HEC_OK)
 			return s;
-	dst->level--;
-	dst->scale /= q;
+	dst->size = size;
+	dst->level = level - 1;
+	dst->scale = scale;
 	dst->seeded = false;
 	return HEC_OK;
 }

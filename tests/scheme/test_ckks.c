@@ -192,7 +192,22 @@ START_TEST(test_linear_ops)
 	ck_assert(fabs(hec_ciphertext_scale(cd) - f.scale) < 1e-6);
 	/* mul_const at the next prime keeps the scale across the rescale. */
 	ck_assert_int_eq(hec_ckks_mul_const(f.ev, cd, ca, -0.3, 0), HEC_OK);
+	/* Out of place (into a ciphertext of another shape) and in place:
+	 * the same bytes. */
+	hec_ciphertext *oop;
+	ck_assert_int_eq(hec_ciphertext_new(&oop, f.c), HEC_OK);
+	ck_assert_int_eq(hec_ckks_rescale(f.ev, oop, ca), HEC_OK); /* a shape to overwrite */
+	ck_assert_int_eq(hec_ckks_rescale(f.ev, oop, cd), HEC_OK);
 	ck_assert_int_eq(hec_ckks_rescale(f.ev, cd, cd), HEC_OK);
+	uint8_t *b1, *b2;
+	size_t l1, l2;
+	ck_assert_int_eq(hec_ciphertext_serialize(oop, &b1, &l1), HEC_OK);
+	ck_assert_int_eq(hec_ciphertext_serialize(cd, &b2, &l2), HEC_OK);
+	ck_assert_msg(l1 == l2 && !memcmp(b1, b2, l1), "rescale out of place differs from in place " SEED_FMT,
+	              SEED_ARG(&r));
+	free(b1);
+	free(b2);
+	hec_ciphertext_free(oop);
 	ck_assert(fabs(hec_ciphertext_scale(cd) / f.scale - 1) < 1e-12);
 	decrypt_values(&f, got, cd);
 	for (size_t i = 0; i < n; i++)
