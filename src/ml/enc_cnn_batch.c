@@ -143,25 +143,31 @@ hec_status hec_ml_enc_batch_encrypt(const hec_ml_enc_plan *p, const hec_secret_k
 		return hec_error_set(HEC_ERR_MISMATCH,
 		                     "batch encrypt: the parameters have %zu levels, the model needs %zu",
 		                     hec_context_max_level(c), hec_ml_enc_batch_depth(p));
-	double *v = malloc(count * sizeof *v);
-	hec_plaintext *pt;
-	hec_status s =
-	    v ? hec_plaintext_new(&pt, c) : hec_error_set(HEC_ERR_NOMEM, "batch encrypt: out of memory");
-	if (s != HEC_OK) {
-		free(v);
-		return s;
-	}
+	/* One input (pixel) ciphertext at a time, spread over the threads. */
 	const double scale = exp2(LOG_IN);
-	for (size_t j = 0; j < in && s == HEC_OK; j++) {
-		for (size_t i = 0; i < count; i++)
-			v[i] = inputs[i * in + j];
-		s = hec_ckks_encode_real(pt, v, count, slots, hec_context_max_level(c), scale);
-		if (s == HEC_OK)
-			s = hec_encrypt_symmetric(cts[j], sk, pt);
+	struct ml_worker_err err = {HEC_OK, ""};
+#pragma omp parallel
+	{
+		double *v = malloc(count * sizeof *v);
+		hec_plaintext *pt = NULL;
+		hec_status ts = v ? hec_plaintext_new(&pt, c)
+		                  : hec_error_set(HEC_ERR_NOMEM, "batch encrypt: out of memory");
+		ml_worker_err_keep(&err, ts);
+#pragma omp for schedule(dynamic, 8)
+		for (size_t j = 0; j < in; j++) {
+			if (ts != HEC_OK)
+				continue;
+			for (size_t i = 0; i < count; i++)
+				v[i] = inputs[i * in + j];
+			ts = hec_ckks_encode_real(pt, v, count, slots, hec_context_max_level(c), scale);
+			if (ts == HEC_OK)
+				ts = hec_encrypt_symmetric(cts[j], sk, pt);
+			ml_worker_err_keep(&err, ts);
+		}
+		hec_plaintext_free(pt);
+		free(v);
 	}
-	hec_plaintext_free(pt);
-	free(v);
-	return s;
+	return ml_worker_err_raise(&err);
 }
 
 /* One output after the sums: relinearise if the inputs were
