@@ -290,10 +290,9 @@ static hec_status classify_batches(const char *in, FILE *fin, const struct cli_e
 		s = cli_meta_write(o->f, &om);
 	char what[96];
 	for (size_t b = 0; b < groups && s == HEC_OK; b++) {
-		for (size_t g = 0; g < nin && s == HEC_OK; g++) {
-			snprintf(what, sizeof what, "%s: batch %zu, ciphertext %zu", in, b + 1, g + 1);
-			s = cli_read_ct(fin, cin[g], what);
-		}
+		snprintf(what, sizeof what, "%s: batch %zu", in, b + 1);
+		if (s == HEC_OK)
+			s = cli_read_cts(fin, cin, nin, what);
 		double t0 = cli_now();
 		if (s == HEC_OK)
 			s = hec_ml_enc_batch_classify(p, ev, pk, cout, cin, batch_progress, NULL);

@@ -390,6 +390,53 @@ hec_status cli_read_ct(FILE *f, hec_ciphertext *ct, const char *what)
 	return s == HEC_OK ? s : wrap(s, "%s", what);
 }
 
+hec_status cli_read_cts(FILE *f, hec_ciphertext *const *cts, size_t n, const char *what)
+{
+	uint8_t **buf = calloc(n, sizeof *buf);
+	size_t *len = calloc(n, sizeof *len);
+	hec_status *st = calloc(n, sizeof *st);
+	hec_status s = buf && len && st ? HEC_OK : hec_error_set(HEC_ERR_NOMEM, "out of memory");
+	/* The objects' bytes in order, then their deserialization (seed
+	 * expansion, checks) side by side. */
+	char name[160];
+	for (size_t i = 0; i < n && s == HEC_OK; i++) {
+		int ch = fgetc(f);
+		snprintf(name, sizeof name, "%s, ciphertext %zu", what, i + 1);
+		if (ch == EOF) {
+			s = hec_error_set(HEC_ERR_FORMAT, "%s is missing: the file is truncated", name);
+			break;
+		}
+		ungetc(ch, f);
+		s = hec_object_read(f, &buf[i], &len[i],
+		                    hec_context_max_payload(hec_ciphertext_context(cts[i])));
+		if (s != HEC_OK)
+			s = wrap(s, "%s", name);
+	}
+	if (s == HEC_OK) {
+#pragma omp parallel for schedule(dynamic, 8)
+		for (size_t i = 0; i < n; i++)
+			st[i] = hec_ciphertext_deserialize(cts[i], buf[i], len[i]);
+		/* The first failure again on this thread, for its detail. */
+		for (size_t i = 0; i < n && s == HEC_OK; i++)
+			if (st[i] != HEC_OK) {
+				snprintf(name, sizeof name, "%s, ciphertext %zu", what, i + 1);
+				s = hec_ciphertext_deserialize(cts[i], buf[i], len[i]);
+				s = s == HEC_ERR_MISMATCH
+				        ? wrap(s,
+				               "%s was encrypted for other parameters (keys of another "
+				               "model or another keygen run)",
+				               name)
+				        : wrap(s, "%s", name);
+			}
+	}
+	for (size_t i = 0; buf && i < n; i++)
+		free(buf[i]);
+	free(buf);
+	free(len);
+	free(st);
+	return s;
+}
+
 hec_status cli_write_ct(FILE *f, const hec_ciphertext *ct, size_t *bytes)
 {
 	uint8_t *buf;

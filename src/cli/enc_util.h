@@ -117,6 +117,10 @@ hec_status cli_check_cts(FILE *f, const struct cli_enc_meta *meta, const char *p
 /* Read one ciphertext object from f into ct (created on the right
  * context), naming `what` in errors. */
 hec_status cli_read_ct(FILE *f, hec_ciphertext *ct, const char *what);
+/* Read n ciphertext objects from f into cts (each created on the right
+ * context): the bytes in order, the deserialization on all threads.
+ * Errors name "WHAT, ciphertext K" (the first failing one). */
+hec_status cli_read_cts(FILE *f, hec_ciphertext *const *cts, size_t n, const char *what);
 /* Serialize ct and append it to f; adds the bytes written to *bytes. */
 hec_status cli_write_ct(FILE *f, const hec_ciphertext *ct, size_t *bytes);
 /* Fail unless f is at its end (trailing data after the last object). */
