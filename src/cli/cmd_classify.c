@@ -297,8 +297,8 @@ static hec_status classify_batches(const char *in, FILE *fin, const struct cli_e
 		if (s == HEC_OK)
 			s = hec_ml_enc_batch_classify(p, ev, pk, cout, cin, batch_progress, NULL);
 		*t_eval += cli_now() - t0;
-		for (size_t k = 0; k < nout && s == HEC_OK; k++)
-			s = cli_write_ct(o->f, cout[k], bytes);
+		if (s == HEC_OK)
+			s = cli_write_cts(o->f, cout, nout, bytes);
 		cli_progress_end();
 	}
 	for (size_t i = 0; cin && i < nin; i++)

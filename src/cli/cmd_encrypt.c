@@ -253,8 +253,8 @@ int hec_cmd_encrypt(int argc, char **argv)
 		s = batch ? hec_ml_enc_batch_encrypt(p, sk, cts, inputs + i * insize, count)
 		          : hec_ml_enc_encrypt_input(p, sk, cts, inputs + i * insize);
 		t_enc += cli_now() - t1;
-		for (size_t g = 0; g < ncts && s == HEC_OK; g++)
-			s = cli_write_ct(o.f, cts[g], &bytes);
+		if (s == HEC_OK)
+			s = cli_write_cts(o.f, cts, ncts, &bytes);
 		cli_progress("encrypting", i + count, nimg);
 	}
 	cli_progress_end();

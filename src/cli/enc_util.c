@@ -451,6 +451,34 @@ hec_status cli_write_ct(FILE *f, const hec_ciphertext *ct, size_t *bytes)
 	return s;
 }
 
+hec_status cli_write_cts(FILE *f, hec_ciphertext *const *cts, size_t n, size_t *bytes)
+{
+	uint8_t **buf = calloc(n, sizeof *buf);
+	size_t *len = calloc(n, sizeof *len);
+	hec_status *st = calloc(n, sizeof *st);
+	hec_status s = buf && len && st ? HEC_OK : hec_error_set(HEC_ERR_NOMEM, "out of memory");
+	if (s == HEC_OK) {
+#pragma omp parallel for schedule(dynamic, 8)
+		for (size_t i = 0; i < n; i++)
+			st[i] = hec_ciphertext_serialize(cts[i], &buf[i], &len[i]);
+		for (size_t i = 0; i < n && s == HEC_OK; i++)
+			if (st[i] != HEC_OK)
+				s = hec_error_set(st[i], "serializing ciphertext %zu: %s", i + 1,
+				                  hec_status_str(st[i]));
+	}
+	for (size_t i = 0; i < n && s == HEC_OK; i++) {
+		s = hec_object_write(f, buf[i], len[i]);
+		if (s == HEC_OK && bytes)
+			*bytes += len[i];
+	}
+	for (size_t i = 0; buf && i < n; i++)
+		free(buf[i]);
+	free(buf);
+	free(len);
+	free(st);
+	return s;
+}
+
 int cli_out_open(const char *cmd, struct cli_out *o, const char *path, unsigned mode)
 {
 	memset(o, 0, sizeof *o);

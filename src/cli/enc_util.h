@@ -123,6 +123,8 @@ hec_status cli_read_ct(FILE *f, hec_ciphertext *ct, const char *what);
 hec_status cli_read_cts(FILE *f, hec_ciphertext *const *cts, size_t n, const char *what);
 /* Serialize ct and append it to f; adds the bytes written to *bytes. */
 hec_status cli_write_ct(FILE *f, const hec_ciphertext *ct, size_t *bytes);
+/* The same for n ciphertexts, serialized on all threads, written in order. */
+hec_status cli_write_cts(FILE *f, hec_ciphertext *const *cts, size_t n, size_t *bytes);
 /* Fail unless f is at its end (trailing data after the last object). */
 hec_status cli_expect_eof(FILE *f, const char *path);
 
