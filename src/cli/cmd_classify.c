@@ -291,8 +291,7 @@ static hec_status classify_batches(const char *in, FILE *fin, const struct cli_e
 	char what[96];
 	for (size_t b = 0; b < groups && s == HEC_OK; b++) {
 		snprintf(what, sizeof what, "%s: batch %zu", in, b + 1);
-		if (s == HEC_OK)
-			s = cli_read_cts(fin, cin, nin, what);
+		s = cli_read_cts(fin, cin, nin, what);
 		double t0 = cli_now();
 		if (s == HEC_OK)
 			s = hec_ml_enc_batch_classify(p, ev, pk, cout, cin, batch_progress, NULL);
@@ -592,7 +591,7 @@ int hec_cmd_classify(int argc, char **argv)
 				                  *d ? d : hec_status_str(s));
 			}
 			if (s == HEC_OK)
-				s = cli_write_ct(o.f, res[j], &bytes);
+				s = cli_write_cts(o.f, &res[j], 1, &bytes);
 			t_min = dt[j % 64] < t_min ? dt[j % 64] : t_min;
 			t_max = dt[j % 64] > t_max ? dt[j % 64] : t_max;
 		}

@@ -370,19 +370,22 @@ hec_status cli_load_eval(const char *path, hec_context **c, hec_public_key **pk,
 	return s;
 }
 
-hec_status cli_read_ct(FILE *f, hec_ciphertext *ct, const char *what)
+/* The next object's bytes, for ciphertext `what` (named in errors). */
+static hec_status read_ct_bytes(FILE *f, const hec_ciphertext *ct, uint8_t **buf, size_t *len,
+                                const char *what)
 {
-	uint8_t *buf;
-	size_t len;
 	int ch = fgetc(f);
 	if (ch == EOF)
 		return hec_error_set(HEC_ERR_FORMAT, "%s is missing: the file is truncated", what);
 	ungetc(ch, f);
-	hec_status s = hec_object_read(f, &buf, &len, hec_context_max_payload(hec_ciphertext_context(ct)));
-	if (s != HEC_OK)
-		return wrap(s, "%s", what);
-	s = hec_ciphertext_deserialize(ct, buf, len);
-	free(buf);
+	hec_status s = hec_object_read(f, buf, len, hec_context_max_payload(hec_ciphertext_context(ct)));
+	return s == HEC_OK ? s : wrap(s, "%s", what);
+}
+
+/* Deserialize ciphertext `what`, naming it in errors. */
+static hec_status deserialize_ct(hec_ciphertext *ct, const uint8_t *buf, size_t len, const char *what)
+{
+	hec_status s = hec_ciphertext_deserialize(ct, buf, len);
 	if (s == HEC_ERR_MISMATCH)
 		return wrap(
 		    s, "%s was encrypted for other parameters (keys of another model or another keygen run)",
@@ -390,92 +393,91 @@ hec_status cli_read_ct(FILE *f, hec_ciphertext *ct, const char *what)
 	return s == HEC_OK ? s : wrap(s, "%s", what);
 }
 
+hec_status cli_read_ct(FILE *f, hec_ciphertext *ct, const char *what)
+{
+	uint8_t *buf;
+	size_t len;
+	hec_status s = read_ct_bytes(f, ct, &buf, &len, what);
+	if (s != HEC_OK)
+		return s;
+	s = deserialize_ct(ct, buf, len, what);
+	free(buf);
+	return s;
+}
+
+/* n buffers and lengths, and a status each (all zero), or NULL. */
+struct ct_bufs {
+	uint8_t **buf;
+	size_t *len;
+	hec_status *st;
+};
+
+static hec_status ct_bufs_new(struct ct_bufs *b, size_t n)
+{
+	b->buf = calloc(n, sizeof *b->buf);
+	b->len = calloc(n, sizeof *b->len);
+	b->st = calloc(n, sizeof *b->st);
+	return b->buf && b->len && b->st ? HEC_OK : hec_error_set(HEC_ERR_NOMEM, "out of memory");
+}
+
+static void ct_bufs_free(struct ct_bufs *b, size_t n)
+{
+	for (size_t i = 0; b->buf && i < n; i++)
+		free(b->buf[i]);
+	free(b->buf);
+	free(b->len);
+	free(b->st);
+}
+
 hec_status cli_read_cts(FILE *f, hec_ciphertext *const *cts, size_t n, const char *what)
 {
-	uint8_t **buf = calloc(n, sizeof *buf);
-	size_t *len = calloc(n, sizeof *len);
-	hec_status *st = calloc(n, sizeof *st);
-	hec_status s = buf && len && st ? HEC_OK : hec_error_set(HEC_ERR_NOMEM, "out of memory");
+	struct ct_bufs b;
+	hec_status s = ct_bufs_new(&b, n);
 	/* The objects' bytes in order, then their deserialization (seed
-	 * expansion, checks) side by side. */
+	 * expansion, checks) side by side; the first failure is redone on
+	 * this thread for its detail (which is per thread). */
 	char name[160];
 	for (size_t i = 0; i < n && s == HEC_OK; i++) {
-		int ch = fgetc(f);
 		snprintf(name, sizeof name, "%s, ciphertext %zu", what, i + 1);
-		if (ch == EOF) {
-			s = hec_error_set(HEC_ERR_FORMAT, "%s is missing: the file is truncated", name);
-			break;
-		}
-		ungetc(ch, f);
-		s = hec_object_read(f, &buf[i], &len[i],
-		                    hec_context_max_payload(hec_ciphertext_context(cts[i])));
-		if (s != HEC_OK)
-			s = wrap(s, "%s", name);
+		s = read_ct_bytes(f, cts[i], &b.buf[i], &b.len[i], name);
 	}
 	if (s == HEC_OK) {
 #pragma omp parallel for schedule(dynamic, 8)
 		for (size_t i = 0; i < n; i++)
-			st[i] = hec_ciphertext_deserialize(cts[i], buf[i], len[i]);
-		/* The first failure again on this thread, for its detail. */
+			b.st[i] = hec_ciphertext_deserialize(cts[i], b.buf[i], b.len[i]);
 		for (size_t i = 0; i < n && s == HEC_OK; i++)
-			if (st[i] != HEC_OK) {
+			if (b.st[i] != HEC_OK) {
 				snprintf(name, sizeof name, "%s, ciphertext %zu", what, i + 1);
-				s = hec_ciphertext_deserialize(cts[i], buf[i], len[i]);
-				s = s == HEC_ERR_MISMATCH
-				        ? wrap(s,
-				               "%s was encrypted for other parameters (keys of another "
-				               "model or another keygen run)",
-				               name)
-				        : wrap(s, "%s", name);
+				s = deserialize_ct(cts[i], b.buf[i], b.len[i], name);
 			}
 	}
-	for (size_t i = 0; buf && i < n; i++)
-		free(buf[i]);
-	free(buf);
-	free(len);
-	free(st);
-	return s;
-}
-
-hec_status cli_write_ct(FILE *f, const hec_ciphertext *ct, size_t *bytes)
-{
-	uint8_t *buf;
-	size_t len;
-	hec_status s = hec_ciphertext_serialize(ct, &buf, &len);
-	if (s != HEC_OK)
-		return s;
-	s = hec_object_write(f, buf, len);
-	free(buf);
-	if (s == HEC_OK && bytes)
-		*bytes += len;
+	ct_bufs_free(&b, n);
 	return s;
 }
 
 hec_status cli_write_cts(FILE *f, hec_ciphertext *const *cts, size_t n, size_t *bytes)
 {
-	uint8_t **buf = calloc(n, sizeof *buf);
-	size_t *len = calloc(n, sizeof *len);
-	hec_status *st = calloc(n, sizeof *st);
-	hec_status s = buf && len && st ? HEC_OK : hec_error_set(HEC_ERR_NOMEM, "out of memory");
+	struct ct_bufs b;
+	hec_status s = ct_bufs_new(&b, n);
+	/* Serialized side by side (the first failure redone on this thread
+	 * for its detail), written in order. */
 	if (s == HEC_OK) {
 #pragma omp parallel for schedule(dynamic, 8)
 		for (size_t i = 0; i < n; i++)
-			st[i] = hec_ciphertext_serialize(cts[i], &buf[i], &len[i]);
+			b.st[i] = hec_ciphertext_serialize(cts[i], &b.buf[i], &b.len[i]);
 		for (size_t i = 0; i < n && s == HEC_OK; i++)
-			if (st[i] != HEC_OK)
-				s = hec_error_set(st[i], "serializing ciphertext %zu: %s", i + 1,
-				                  hec_status_str(st[i]));
+			if (b.st[i] != HEC_OK) {
+				free(b.buf[i]);
+				b.buf[i] = NULL;
+				s = hec_ciphertext_serialize(cts[i], &b.buf[i], &b.len[i]);
+			}
 	}
 	for (size_t i = 0; i < n && s == HEC_OK; i++) {
-		s = hec_object_write(f, buf[i], len[i]);
+		s = hec_object_write(f, b.buf[i], b.len[i]);
 		if (s == HEC_OK && bytes)
-			*bytes += len[i];
+			*bytes += b.len[i];
 	}
-	for (size_t i = 0; buf && i < n; i++)
-		free(buf[i]);
-	free(buf);
-	free(len);
-	free(st);
+	ct_bufs_free(&b, n);
 	return s;
 }
 

@@ -121,9 +121,8 @@ hec_status cli_read_ct(FILE *f, hec_ciphertext *ct, const char *what);
  * context): the bytes in order, the deserialization on all threads.
  * Errors name "WHAT, ciphertext K" (the first failing one). */
 hec_status cli_read_cts(FILE *f, hec_ciphertext *const *cts, size_t n, const char *what);
-/* Serialize ct and append it to f; adds the bytes written to *bytes. */
-hec_status cli_write_ct(FILE *f, const hec_ciphertext *ct, size_t *bytes);
-/* The same for n ciphertexts, serialized on all threads, written in order. */
+/* Serialize n ciphertexts (on all threads) and append them to f in order;
+ * adds the bytes written to *bytes (may be NULL). */
 hec_status cli_write_cts(FILE *f, hec_ciphertext *const *cts, size_t n, size_t *bytes);
 /* Fail unless f is at its end (trailing data after the last object). */
 hec_status cli_expect_eof(FILE *f, const char *path);

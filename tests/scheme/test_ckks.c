@@ -128,6 +128,19 @@ START_TEST(test_encrypt_decrypt)
 END_TEST
 
 /* add/sub/negate/plain/const operations against doubles. */
+/* The same serialized bytes. */
+static bool same_ct(const hec_ciphertext *x, const hec_ciphertext *y)
+{
+	uint8_t *bx, *by;
+	size_t lx, ly;
+	ck_assert_int_eq(hec_ciphertext_serialize(x, &bx, &lx), HEC_OK);
+	ck_assert_int_eq(hec_ciphertext_serialize(y, &by, &ly), HEC_OK);
+	bool same = lx == ly && !memcmp(bx, by, lx);
+	free(bx);
+	free(by);
+	return same;
+}
+
 START_TEST(test_linear_ops)
 {
 	test_rng r;
@@ -199,14 +212,7 @@ START_TEST(test_linear_ops)
 	ck_assert_int_eq(hec_ckks_rescale(f.ev, oop, ca), HEC_OK); /* a shape to overwrite */
 	ck_assert_int_eq(hec_ckks_rescale(f.ev, oop, cd), HEC_OK);
 	ck_assert_int_eq(hec_ckks_rescale(f.ev, cd, cd), HEC_OK);
-	uint8_t *b1, *b2;
-	size_t l1, l2;
-	ck_assert_int_eq(hec_ciphertext_serialize(oop, &b1, &l1), HEC_OK);
-	ck_assert_int_eq(hec_ciphertext_serialize(cd, &b2, &l2), HEC_OK);
-	ck_assert_msg(l1 == l2 && !memcmp(b1, b2, l1), "rescale out of place differs from in place " SEED_FMT,
-	              SEED_ARG(&r));
-	free(b1);
-	free(b2);
+	ck_assert_msg(same_ct(oop, cd), "rescale out of place differs from in place " SEED_FMT, SEED_ARG(&r));
 	hec_ciphertext_free(oop);
 	ck_assert(fabs(hec_ciphertext_scale(cd) / f.scale - 1) < 1e-12);
 	decrypt_values(&f, got, cd);
@@ -333,19 +339,6 @@ START_TEST(test_mul_relin_rescale)
 	teardown(&f);
 }
 END_TEST
-
-/* The same serialized bytes. */
-static bool same_ct(const hec_ciphertext *x, const hec_ciphertext *y)
-{
-	uint8_t *bx, *by;
-	size_t lx, ly;
-	ck_assert_int_eq(hec_ciphertext_serialize(x, &bx, &lx), HEC_OK);
-	ck_assert_int_eq(hec_ciphertext_serialize(y, &by, &ly), HEC_OK);
-	bool same = lx == ly && !memcmp(bx, by, lx);
-	free(bx);
-	free(by);
-	return same;
-}
 
 /* mul writes its outputs in place: every aliasing of the destination with
  * an operand, squares, and operands at different levels give the bytes of
